@@ -1,0 +1,230 @@
+"""`regassist` — the command line. Errors become a Chinese message on stderr and an exit code:
+2 for a request naming something that does not exist, 3 for an unusable corpus or configuration."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import Settings
+from .corpus import Corpus, load_corpus
+from .errors import RegassistError, RequestError
+from .references import UnitRef, parse_ref
+from .structure import Article, Document, DocumentMeta, Paragraph, Unit
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RegassistError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+class _DateType(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(f"日期“{value}”无效，请写成 YYYY-MM-DD，如 2025-06-01。", param, ctx)
+
+
+_AS_OF = click.option("--as-of", type=_DateType(), default=None, help="按哪一天判断效力状态（默认今天）。")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--extra-docs",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="附加官方文本目录（.txt .md .html .docx .pdf），也可用环境变量 REGASSIST_EXTRA_DOCS。",
+)
+@click.version_option(package_name="regassist")
+@click.pass_context
+def cli(ctx: click.Context, extra_docs: Path | None) -> None:
+    """regassist：包头市本级政务信息化项目建设管理办法(试行) 及相关国家法律的条文助手。"""
+    overrides = {"extra_docs": extra_docs} if extra_docs is not None else {}
+    ctx.obj = _Lazy(Settings(**overrides))
+
+
+class _Lazy:
+    """Loads the corpus on first use, so `--help` stays instant."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._corpus: Corpus | None = None
+
+    @property
+    def corpus(self) -> Corpus:
+        if self._corpus is None:
+            self._corpus = load_corpus(self.settings)
+        return self._corpus
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+@_AS_OF
+@click.pass_obj
+def docs(obj: _Lazy, as_json: bool, as_of: date | None) -> None:
+    """列出全部文件：文号、层级、版本日期、效力状态、是否收录正文。"""
+    corpus = obj.corpus
+    day = as_of or date.today()
+    rows = [_doc_record(corpus, meta, day) for meta in corpus.entries]
+    if as_json:
+        click.echo(json.dumps({"as_of": day.isoformat(), "documents": rows}, ensure_ascii=False, indent=2))
+    else:
+        table = [["ID", "名称", "文号", "层级", "版本日期", f"状态（{day}）", "正文"]]
+        for meta, row in zip(corpus.entries, rows, strict=True):
+            text = f"已收录，{row['articles']}条" if meta.bundled else "未收录"
+            table.append(
+                [
+                    meta.id,
+                    meta.title.removeprefix("中华人民共和国"),
+                    meta.number or "—",
+                    meta.level or "—",
+                    row["version_date"] or "—",
+                    _status_text(meta, day),
+                    text,
+                ]
+            )
+        click.echo(_format_table(table))
+    for warning in corpus.warnings:
+        click.echo(f"注意：{warning}", err=True)
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--doc", "doc_name", default=None, help="文件名称、简称或文号（默认：办法）。")
+@click.option("--paragraph", "-p", type=click.IntRange(min=1), default=None, help="第几款。")
+@click.option("--item", "-i", type=click.IntRange(min=1), default=None, help="第几项。")
+@click.option("--subitem", type=click.IntRange(min=1), default=None, help="第几目。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+@_AS_OF
+@click.pass_obj
+def article(
+    obj: _Lazy,
+    ref: str,
+    doc_name: str | None,
+    paragraph: int | None,
+    item: int | None,
+    subitem: int | None,
+    as_json: bool,
+    as_of: date | None,
+) -> None:
+    """显示条文原文，如：19、第二十一条第二款、"10 --item 3"、"6 --doc 政府采购法"。"""
+    parsed = _merge(parse_ref(ref), paragraph=paragraph, item=item, subitem=subitem)
+    if doc_name and parsed.document:
+        raise RequestError(f"文件名称给了两次：“{parsed.document}”和 --doc “{doc_name}”，请只保留一个。")
+    doc, unit = obj.corpus.lookup(parsed, doc_name)
+    day = as_of or date.today()
+    if as_json:
+        click.echo(json.dumps(_unit_record(doc, unit, day), ensure_ascii=False, indent=2))
+        return
+    click.echo(doc.label(unit))
+    click.echo(" · ".join(_context_line(doc, unit, day)))
+    click.echo()
+    click.echo(unit.text)
+
+
+def _merge(ref: UnitRef, **options: int | None) -> UnitRef:
+    """Combine 第X条第Y款 written in REF with --paragraph/--item/--subitem; a conflict is an error."""
+    values = {}
+    for name, option in options.items():
+        written = getattr(ref, name)
+        if option is not None and written is not None and option != written:
+            raise RequestError(f"条文编号与选项 --{name} 矛盾：{ref.label()} 与 {option}。")
+        values[name] = written if written is not None else option
+    return UnitRef(ref.article, ref.suffix, values["paragraph"], values["item"], values["subitem"], ref.document)
+
+
+def _status_text(meta: DocumentMeta, day: date) -> str:
+    status = meta.status_on(day)
+    return f"{status}（至{meta.expiry_date}）" if meta.expiry_date else status
+
+
+def _doc_record(corpus: Corpus, meta: DocumentMeta, day: date) -> dict[str, Any]:
+    doc = corpus.documents.get(meta.id)
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "id": meta.id,
+        "title": meta.title,
+        "aliases": list(meta.aliases),
+        "number": meta.number,
+        "issuer": meta.issuer,
+        "level": meta.level,
+        "publish_date": iso(meta.publish_date),
+        "effective_date": iso(meta.effective_date),
+        "expiry_date": iso(meta.expiry_date),
+        "version_date": iso(meta.version_date),
+        "status": meta.status_on(day),
+        "bundled": meta.bundled,
+        "source": meta.source,
+        "url": meta.url,
+        "articles": len(doc.articles) if doc else None,
+        "cites": list(meta.cites),
+    }
+
+
+def _unit_record(doc: Document, unit: Unit, day: date) -> dict[str, Any]:
+    article = doc.article(unit.ref.article, unit.ref.suffix)
+    return {
+        "id": unit.id,
+        "doc_id": doc.id,
+        "doc_title": doc.meta.title,
+        "doc_number": doc.meta.number,
+        "article": unit.ref.article,
+        "article_suffix": unit.ref.suffix,
+        "paragraph": unit.ref.paragraph,
+        "item": unit.ref.item,
+        "subitem": unit.ref.subitem,
+        "label": doc.label(unit),
+        "text": unit.text,
+        "start": unit.start,
+        "end": unit.end,
+        "chapter": article.chapter.name if article.chapter else None,
+        "section": article.section.name if article.section else None,
+        "status": doc.meta.status_on(day),
+        "as_of": day.isoformat(),
+    }
+
+
+def _context_line(doc: Document, unit: Unit, day: date) -> list[str]:
+    article = doc.article(unit.ref.article, unit.ref.suffix)
+    parts = [unit.id]
+    if doc.meta.number:
+        parts.append(doc.meta.number)
+    parts += [h.name for h in (article.part, article.chapter, article.section) if h]
+    validity = f"；有效期至 {doc.meta.expiry_date}" if doc.meta.expiry_date else ""
+    parts.append(f"{doc.meta.status_on(day)}（按 {day}{validity}）")
+    if isinstance(unit, Article):
+        parts.append(f"共{len(unit.paragraphs)}款")
+    if isinstance(unit, Paragraph) and unit.items:
+        parts.append(f"共{len(unit.items)}项")
+    return parts
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _format_table(rows: list[list[str]]) -> str:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def main() -> None:
+    cli(prog_name="regassist")

