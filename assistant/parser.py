@@ -1,4 +1,4 @@
-"""One structure parser for every source: 编/章/节 headings, 第X条, 款 (lines), 项 (（一）), 目 (1.).
+"""One structure parser for every source: 编/分编/章/节 headings, 第X条, 款 (lines), 项 (（一）), 目 (1.).
 
 Works on plain text with one 款 per line (blank lines allowed), which is what every loader
 produces. Text before the first heading or article is the preamble (a 通知 header and cover
@@ -13,26 +13,96 @@ from dataclasses import dataclass, field
 
 from .numerals import CN_DIGITS, to_chinese, to_int
 from .references import UnitRef
-from .structure import Article, Document, DocumentMeta, Heading, Item, Paragraph, SubItem
+from .structure import LEVELS, Article, Document, DocumentMeta, Heading, Item, Paragraph, SubItem
 
 _N = rf"[0-9０-９{CN_DIGITS}]+"
-_HEADING = re.compile(rf"^(?:#{{1,6}}\s*)?(?P<label>第(?P<num>{_N})(?P<kind>编|章|节))(?P<rest>.*)$")
+_HEADING = re.compile(rf"^(?:#{{1,6}}\s*)?(?P<label>第(?P<num>{_N})(?P<kind>分编|编|章|节))(?P<rest>.*)$")
 _ARTICLE = re.compile(rf"^第(?P<num>{_N})条(?:之(?P<suf>[{CN_DIGITS}]+))?(?P<rest>.*)$")
 _ITEM = re.compile(r"^[（(](?P<num>[一二三四五六七八九十]+)[）)]")
 _SUBITEM = re.compile(r"^(?P<num>[0-9０-９]{1,2})[.．、](?![0-9０-９])")
-# Page chrome and attachments after the last article: never article text.
+# Page chrome and attachments after the last article: never article text. Chrome words must fill
+# the whole line, since 款 may start with them (民法典: "打印遗嘱应当…", 煤炭法: "关闭煤矿…").
 _TRAILER = re.compile(
-    r"^(?:【?(?:文字解读|视频解读|图片解读|图解|政策解读|相关解读|相关链接|打印|保存|关闭窗口|关闭|扫一扫|分享到)"
-    r"|附件(?:$|[:：\s\d一二三四五六七八九十]))"
+    r"^(?:(?:文字解读|视频解读|图片解读|图解|政策解读|相关解读|相关链接)\s*(?:[:：].*)?"
+    r"|(?:[【\[]?(?:打印|保存|关闭窗口|关闭|扫一扫|分享到|返回顶部)[】\]]?[\s|｜/]*)+"
+    r"|附件[一二三四五六七八九十\d]*(?:[:：\s].*)?)$"
 )
+# What follows a label with no space when the line cites it (第三章规定的…, 第五条第二款…).
+_CITING = re.compile(r"^(?:第|规定|之规定|所称|所列|所规定|所指|的|[、，,。；;：:]|(?:和|与|及|或|或者|至|到)第)")
 _HEADER = re.compile(r"^(?P<key>[^:：]{1,12})[:：]\s*(?P<value>\S.*)$")
 HEADER_KEYS = frozenset(
-    "名称 文号 发文字号 索引号 发布日期 成文日期 发文日期 发布机构 发文机关 公文时效 主题分类 施行日期 有效性".split()
+    [
+        "名称",
+        "文号",
+        "发文字号",
+        "索引号",
+        "发布日期",
+        "成文日期",
+        "发文日期",
+        "发布机构",
+        "发文机关",
+        "公文时效",
+        "主题分类",
+        "施行日期",
+        "有效性",
+    ]
 )
 _HISTORY = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日.*?(?P<event>公布|发布|通过|修订|修正|施行)\S{0,2}$")
-# After 第X条 with no space, these mean the line cites an article rather than starting one.
-_CITING = set("第款项规所的之中和、，,。；;：:(（及或与")
-_PUNCT = set("，。；：、,;:！？!?")
+# A heading title may hold 、 (第一节 机动车、非机动车); a sentence has these.
+_PUNCT = set("，。；：,;:！？!?")
+# Whitespace (U+3000 included) plus the zero-width characters pages put before 第, which
+# str.strip() would keep.
+_PAD = "".join(ch for ch in map(chr, range(0x3001)) if ch.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
+# How far a label without a space may jump ahead and still be read as the next article.
+_MAX_JUMP = 10
+
+
+@dataclass(frozen=True)
+class Line:
+    """A classified line: kind is 'heading', 'article', 'item', 'subitem', 'trailer' or 'text'."""
+
+    kind: str
+    match: re.Match[str] | None = None
+    number: int | None = None
+    suffix: int | None = None
+
+    @property
+    def spaced(self) -> bool:
+        """Is a heading or article label followed by whitespace or the end of the line?"""
+        rest = self.match.group("rest") if self.match else ""
+        return not rest or rest[0].isspace()
+
+
+TEXT = Line("text")
+
+
+def classify(line: str) -> Line:
+    """What a stripped line is, without context. A label that runs straight into a citation
+    (第三章规定的…) or holds an unreadable numeral is text."""
+    if _TRAILER.match(line):
+        return Line("trailer")
+    for kind, pattern in (("heading", _HEADING), ("article", _ARTICLE), ("item", _ITEM), ("subitem", _SUBITEM)):
+        m = pattern.match(line)
+        if not m:
+            continue
+        number, suffix = _number(m.group("num")), _number(m.groupdict().get("suf"))
+        if number is None or (m.groupdict().get("suf") and suffix is None):
+            return TEXT
+        if kind in ("heading", "article") and _CITING.match(m.group("rest")):
+            return TEXT
+        if kind == "heading" and _heading_title(m.group("rest")) is None:
+            return TEXT
+        return Line(kind, m, number, suffix)
+    return TEXT
+
+
+def starts_unit(line: str, after_unfinished: bool = False) -> bool:
+    """Does a line begin a unit (or chrome)? After a line that ends mid-sentence, a heading or
+    article label counts only when a space follows it: '…依照本办法\n第二十条执行' is one sentence."""
+    c = classify(line)
+    if c.kind in ("heading", "article") and after_unfinished:
+        return c.spaced
+    return c.kind != "text"
 
 
 def parse(text: str, meta: DocumentMeta) -> Document:
@@ -40,34 +110,29 @@ def parse(text: str, meta: DocumentMeta) -> Document:
     return _Parser(text, meta).run()
 
 
-def is_structural(line: str) -> bool:
-    """Does a stripped line start a heading, article, item, sub-item or page chrome?"""
-    if _TRAILER.match(line) or _ITEM.match(line) or _SUBITEM.match(line):
-        return True
-    h = _HEADING.match(line)
-    if h and _heading_title(h.group("rest")) is not None:
-        return True
-    a = _ARTICLE.match(line)
-    return bool(a and (not a.group("rest") or a.group("rest")[0].isspace() or a.group("rest")[0] not in _CITING))
-
-
 def lines(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each line's content with surrounding whitespace (and U+3000) removed."""
+    """(start, end) of each non-blank line's content, without surrounding (or zero-width) space."""
     pos = 0
     for raw in text.splitlines(keepends=True):
-        body = raw.rstrip("\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-        stripped = body.strip()
+        lead = len(raw) - len(raw.lstrip(_PAD))
+        stripped = raw[lead:].rstrip(_PAD)
         if stripped:
-            start = pos + len(body) - len(body.lstrip())
-            yield start, start + len(stripped)
+            yield pos + lead, pos + lead + len(stripped)
         pos += len(raw)
+
+
+def _number(numeral: str | None) -> int | None:
+    if not numeral:
+        return None
+    try:
+        return to_int(numeral)
+    except ValueError:
+        return None
 
 
 def _heading_title(rest: str) -> str | None:
     """The title after 第X章, or None when the line is a sentence that merely starts that way."""
-    if rest and not rest[0].isspace() and (len(rest) > 30 or _PUNCT & set(rest)):
-        return None
-    if _PUNCT & set(rest.strip()):
+    if _PUNCT & set(rest) or (rest and not rest[0].isspace() and len(rest) > 30):
         return None
     return re.sub(r"\s+", "", rest)
 
@@ -91,31 +156,32 @@ class _Parser:
         self.headings: list[Heading] = []
         self.header: list[tuple[str, str]] = []
         self.warnings: list[str] = []
-        self.articles: list[tuple[_Open, tuple[Heading | None, ...]]] = []
-        self.context: dict[str, Heading | None] = {"编": None, "章": None, "节": None}
+        self.articles: list[tuple[_Open, tuple[Heading, ...]]] = []
+        self.context: list[Heading] = []  # the enclosing headings, outermost first
         self.article: _Open | None = None
         self.in_body = False
 
     def run(self) -> Document:
         for start, end in lines(self.text):
             line = self.text[start:end]
-            heading = self._heading(line, start, end)
-            article = None if heading else self._article_match(line)
-            if not self.in_body and heading is None and article is None:
+            c = classify(line)
+            if c.kind == "article" and not self._in_sequence(c, line):
+                c = TEXT
+            if not self.in_body and c.kind not in ("heading", "article"):
                 self._preamble(line)
                 continue
             self.in_body = True
-            if _TRAILER.match(line):
+            if c.kind == "trailer":
                 break
-            if heading is not None:
+            if c.kind == "heading":
                 self.article = None
-                self._enter(heading)
-            elif article is not None:
-                self._open_article(article, start, end)
+                self._enter(c, start, end)
+            elif c.kind == "article":
+                self._open_article(c, start, end)
             elif self.article is None:
                 self.warnings.append(f"条文之外的文字被忽略：{line[:40]}")
             else:
-                self._add_line(line, start, end)
+                self._add_line(c, start, end)
         return self._freeze()
 
     # -- line kinds ---------------------------------------------------------------------------
@@ -132,80 +198,66 @@ class _Parser:
         if h:
             self.header.append((h.group("event"), line))
 
-    def _heading(self, line: str, start: int, end: int) -> Heading | None:
-        m = _HEADING.match(line)
-        if not m:
-            return None
-        title = _heading_title(m.group("rest"))
-        if title is None:
-            return None
-        label_start = start + m.start("label")
-        return Heading(
-            kind=m.group("kind"),
-            number=to_int(m.group("num")),
-            title=title,
+    def _in_sequence(self, c: Line, line: str) -> bool:
+        """A label followed by a space always starts an article; one without a space only when its
+        number plausibly comes next, since PDFs drop the space but sentences also begin 第X条."""
+        if c.spaced or not self.articles:
+            return True
+        last = self.articles[-1][0]
+        assert c.number is not None
+        if c.suffix is None and last.number < c.number <= last.number + _MAX_JUMP:
+            return True
+        if c.suffix is not None and c.number == last.number and c.suffix > (last.suffix or 0):
+            return True
+        self.warnings.append(f"“{line[:20]}”编号不接续上一条（第{last.number}条），按正文处理。")
+        return False
+
+    def _enter(self, c: Line, start: int, end: int) -> None:
+        assert c.match is not None and c.number is not None
+        label_start = start + c.match.start("label")
+        heading = Heading(
+            kind=c.match.group("kind"),
+            number=c.number,
+            title=_heading_title(c.match.group("rest")) or "",
             start=label_start,
             end=end,
             text=self.text[label_start:end],
         )
-
-    def _article_match(self, line: str) -> re.Match[str] | None:
-        m = _ARTICLE.match(line)
-        if not m:
-            return None
-        rest = m.group("rest")
-        if not rest or rest[0].isspace():
-            return m
-        # No space after 第X条: only the next number in sequence starts an article.
-        number, suffix = to_int(m.group("num")), (to_int(m.group("suf")) if m.group("suf") else None)
-        last = self.articles[-1][0] if self.articles else None
-        expected = (1, None) if last is None else (last.number + 1, None)
-        following = (last.number, (last.suffix or 0) + 1) if last else None
-        if rest[0] not in _CITING and (number, suffix) in (expected, following):
-            return m
-        return None
-
-    def _enter(self, heading: Heading) -> None:
         self.headings.append(heading)
-        self.context[heading.kind] = heading
-        if heading.kind == "编":
-            self.context["章"] = self.context["节"] = None
-        elif heading.kind == "章":
-            self.context["节"] = None
+        rank = LEVELS.index(heading.kind)
+        self.context = [h for h in self.context if LEVELS.index(h.kind) < rank] + [heading]
 
-    def _open_article(self, m: re.Match[str], start: int, end: int) -> None:
-        suffix = to_int(m.group("suf")) if m.group("suf") else None
-        article = _Open(number=to_int(m.group("num")), suffix=suffix, start=start, end=end)
+    def _open_article(self, c: Line, start: int, end: int) -> None:
+        assert c.match is not None and c.number is not None
+        article = _Open(number=c.number, suffix=c.suffix, start=start, end=end)
         self.article = article
-        context = (self.context["编"], self.context["章"], self.context["节"])
-        self.articles.append((article, context))
-        body = m.group("rest")
+        self.articles.append((article, tuple(self.context)))
+        body = c.match.group("rest")
         if body.strip():
-            offset = start + m.start("rest") + len(body) - len(body.lstrip())
+            offset = start + c.match.start("rest") + len(body) - len(body.lstrip())
             article.children.append(_Open(number=1, start=offset, end=end))
 
-    def _add_line(self, line: str, start: int, end: int) -> None:
+    def _add_line(self, c: Line, start: int, end: int) -> None:
         article = self.article
         assert article is not None
         article.end = end
-        item_m, sub_m = _ITEM.match(line), _SUBITEM.match(line)
-        if not (item_m or sub_m):
+        if c.kind not in ("item", "subitem"):
             article.children.append(_Open(number=len(article.children) + 1, start=start, end=end))
             return
+        assert c.match is not None and c.number is not None
         if not article.children:
             # An item with no lead-in sentence of its own still belongs to a 款.
             article.children.append(_Open(number=1, start=start, end=end))
         paragraph = article.children[-1]
         paragraph.end = end
         last_item = paragraph.children[-1] if paragraph.children else None
-        if sub_m and last_item is not None and last_item.marker[:1] in "(（":
+        unit = _Open(c.number, start, end, c.match.group(0))
+        if c.kind == "subitem" and last_item is not None and last_item.marker[:1] in "(（":
             last_item.end = end
-            last_item.children.append(_Open(to_int(sub_m.group("num")), start, end, sub_m.group(0)))
+            last_item.children.append(unit)
         else:
             # A 1. line under a 款 without (一) items is itself an item of that 款.
-            m = item_m or sub_m
-            assert m is not None
-            paragraph.children.append(_Open(to_int(m.group("num")), start, end, m.group(0)))
+            paragraph.children.append(unit)
 
     # -- freezing -----------------------------------------------------------------------------
 
@@ -213,7 +265,7 @@ class _Parser:
         doc_id = self.meta.id
         articles = []
         seen: set[tuple[int, int | None]] = set()
-        for raw, (part, chapter, section) in self.articles:
+        for raw, path in self.articles:
             key = (raw.number, raw.suffix)
             if key in seen:
                 self.warnings.append(f"条文编号重复：第{raw.number}条，仅保留第一次出现的条文。")
@@ -238,7 +290,15 @@ class _Parser:
                         for s in it.children
                     )
                     items.append(
-                        Item(_unit_id(doc_id, iref), iref, it.marker, it.start, it.end, self.text[it.start : it.end], subs)
+                        Item(
+                            _unit_id(doc_id, iref),
+                            iref,
+                            it.marker,
+                            it.start,
+                            it.end,
+                            self.text[it.start : it.end],
+                            subs,
+                        )
                     )
                 paragraphs.append(
                     Paragraph(_unit_id(doc_id, pref), pref, p.start, p.end, self.text[p.start : p.end], tuple(items))
@@ -251,9 +311,7 @@ class _Parser:
                     end=raw.end,
                     text=self.text[raw.start : raw.end],
                     paragraphs=tuple(paragraphs),
-                    part=part,
-                    chapter=chapter,
-                    section=section,
+                    headings=path,
                 )
             )
         self._check_sequence(articles)
@@ -273,7 +331,6 @@ class _Parser:
         if gaps:
             shown = "、".join(str(n) for n in gaps[:10])
             self.warnings.append(f"条文编号不连续，缺少第{shown}条。")
-
 
     def _check_unique(self, articles: list[Article]) -> None:
         for article in articles:

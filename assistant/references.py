@@ -18,6 +18,7 @@ _REF = re.compile(
 )
 
 _BARE = re.compile(rf"^{_N}$")
+MAX_NUMBER = 9999  # no statute comes near; bigger numbers are typing errors
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def parse_ref(text: str) -> UnitRef:
         raise ReferenceSyntaxError(f"无法识别条文编号“{text.strip()}”中的数字。") from exc
     if any(v == 0 for v in numbers.values()):
         raise ReferenceSyntaxError(f"条文编号“{text.strip()}”含有 0，编号从 1 开始。")
+    if any(v is not None and v > MAX_NUMBER for v in numbers.values()):
+        raise ReferenceSyntaxError(f"条文编号“{text.strip()}”过大：编号不超过 {MAX_NUMBER}。")
     doc = m.group("doc").strip("《》<>\"'“”的之") or None
     return UnitRef(
         article=numbers["art"],

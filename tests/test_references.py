@@ -28,7 +28,10 @@ def test_parse_ref(text: str, ref: UnitRef) -> None:
     assert parse_ref(text) == ref
 
 
-@pytest.mark.parametrize(("text", "fragment"), [("", "为空"), ("   ", "为空"), ("abc", "无法识别"), ("第零条", "从 1 开始"), ("第十款", "无法识别")])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("", "为空"), ("   ", "为空"), ("abc", "无法识别"), ("第零条", "从 1 开始"), ("第十款", "无法识别")],
+)
 def test_parse_ref_errors_are_chinese_and_specific(text: str, fragment: str) -> None:
     with pytest.raises(ReferenceSyntaxError) as err:
         parse_ref(text)
