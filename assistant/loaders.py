@@ -87,22 +87,27 @@ class _HTMLText(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skipping = 0
+        self.preformatted = 0  # inside <pre>, source line breaks are real
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
             self.skipping += 1
         elif tag in self.BLOCKS:
             self.parts.append("\n")
+        if tag == "pre":
+            self.preformatted += 1
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.SKIP:
             self.skipping = max(0, self.skipping - 1)
         elif tag in self.BLOCKS:
             self.parts.append("\n")
+        if tag == "pre":
+            self.preformatted = max(0, self.preformatted - 1)
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.parts.append(re.sub(r"[ \t\r\n]+", " ", data))
+            self.parts.append(re.sub(r"[ \t\r]+" if self.preformatted else r"[ \t\r\n]+", " ", data))
 
 
 def html_to_text(html: str) -> str:

@@ -86,8 +86,8 @@ def classify(line: str) -> Line:
         if not m:
             continue
         number, suffix = _number(m.group("num")), _number(m.groupdict().get("suf"))
-        if number is None or (m.groupdict().get("suf") and suffix is None):
-            return TEXT
+        if not number or (m.groupdict().get("suf") and not suffix):
+            return TEXT  # unreadable or zero: 第十十条, 第零条
         if kind in ("heading", "article") and _CITING.match(m.group("rest")):
             return TEXT
         if kind == "heading" and _heading_title(m.group("rest")) is None:

@@ -54,6 +54,7 @@ def test_html_keeps_inline_markup_on_one_line() -> None:
     assert "不要" not in text and "第九条" not in text
     assert "第一条 为了测试，制定本办法。" in text.replace("\xa0", " ")
     assert _shape(text) == [[0], [2]]
+    assert _shape(html_to_text("<pre>第一条 甲。\n第二条 乙：\n（一）丙。</pre>")) == [[0], [1]]
 
 
 def test_docx(tmp_path: Path) -> None:
