@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .numerals import CN_DIGITS, to_chinese, to_int
 from .references import UnitRef
@@ -262,58 +263,24 @@ class _Parser:
     # -- freezing -----------------------------------------------------------------------------
 
     def _freeze(self) -> Document:
-        doc_id = self.meta.id
         articles = []
         seen: set[tuple[int, int | None]] = set()
         for raw, path in self.articles:
-            key = (raw.number, raw.suffix)
-            if key in seen:
+            if (raw.number, raw.suffix) in seen:
                 self.warnings.append(f"条文编号重复：第{raw.number}条，仅保留第一次出现的条文。")
                 continue
-            seen.add(key)
-            aref = UnitRef(article=raw.number, suffix=raw.suffix)
+            seen.add((raw.number, raw.suffix))
             paragraphs = []
             for p_index, p in enumerate(raw.children, start=1):
-                pref = UnitRef(article=raw.number, suffix=raw.suffix, paragraph=p_index)
                 items = []
                 for it in p.children:
-                    iref = UnitRef(raw.number, raw.suffix, p_index, it.number)
                     subs = tuple(
-                        SubItem(
-                            id=_unit_id(doc_id, sref := UnitRef(raw.number, raw.suffix, p_index, it.number, s.number)),
-                            ref=sref,
-                            marker=s.marker,
-                            start=s.start,
-                            end=s.end,
-                            text=self.text[s.start : s.end],
-                        )
+                        SubItem(marker=s.marker, **self._span(s, raw, p_index, it.number, s.number))
                         for s in it.children
                     )
-                    items.append(
-                        Item(
-                            _unit_id(doc_id, iref),
-                            iref,
-                            it.marker,
-                            it.start,
-                            it.end,
-                            self.text[it.start : it.end],
-                            subs,
-                        )
-                    )
-                paragraphs.append(
-                    Paragraph(_unit_id(doc_id, pref), pref, p.start, p.end, self.text[p.start : p.end], tuple(items))
-                )
-            articles.append(
-                Article(
-                    id=_unit_id(doc_id, aref),
-                    ref=aref,
-                    start=raw.start,
-                    end=raw.end,
-                    text=self.text[raw.start : raw.end],
-                    paragraphs=tuple(paragraphs),
-                    headings=path,
-                )
-            )
+                    items.append(Item(marker=it.marker, subitems=subs, **self._span(it, raw, p_index, it.number)))
+                paragraphs.append(Paragraph(items=tuple(items), **self._span(p, raw, p_index)))
+            articles.append(Article(paragraphs=tuple(paragraphs), headings=path, **self._span(raw, raw)))
         self._check_sequence(articles)
         self._check_unique(articles)
         return Document(
@@ -345,8 +312,14 @@ class _Parser:
             shown = f"第（{to_chinese(n)}）项" if kind == "项" else f"第{n}目"
             self.warnings.append(f"{owner}中{shown}编号重复，引用时只取第一个。")
 
-
-def _unit_id(doc_id: str, ref: UnitRef) -> str:
-    parts = [ref.article_key]
-    parts += [str(n) for n in (ref.paragraph, ref.item, ref.subitem) if n is not None]
-    return ":".join([doc_id, *parts])
+    def _span(self, unit: _Open, article: _Open, *path: int) -> dict[str, Any]:
+        """The fields every unit shares: id and ref from its position, offsets, and its text."""
+        ref = UnitRef(article.number, article.suffix, *path)
+        parts = [ref.article_key, *(str(n) for n in path)]
+        return {
+            "id": ":".join([self.meta.id, *parts]),
+            "ref": ref,
+            "start": unit.start,
+            "end": unit.end,
+            "text": self.text[unit.start : unit.end],
+        }
