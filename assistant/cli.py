@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .config import Settings
+from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .errors import RegassistError, RequestError
 from .references import MAX_NUMBER, UnitRef, parse_ref
@@ -94,7 +94,7 @@ _AS_OF = click.option("--as-of", type=_DateType(), default=None, help="按哪一
 def cli(ctx: click.Context, extra_docs: Path | None) -> None:
     """regassist：包头市本级政务信息化项目建设管理办法(试行) 及相关国家法律的条文助手。"""
     overrides = {"extra_docs": extra_docs} if extra_docs is not None else {}
-    ctx.obj = _Lazy(Settings(**overrides))
+    ctx.obj = _Lazy(load_settings(**overrides))
 
 
 class _Lazy:
@@ -103,6 +103,9 @@ class _Lazy:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._corpus: Corpus | None = None
+
+    def exit(self, code: int) -> None:
+        click.get_current_context().exit(code)
 
     @property
     def corpus(self) -> Corpus:
@@ -174,6 +177,123 @@ def article(
     click.echo(" · ".join(_context_line(doc, unit, day)))
     click.echo()
     click.echo(unit.text)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="即使索引是最新的也重建。")
+@click.option("--check", is_flag=True, help="只检查索引是否需要重建：需要时退出码为 1。")
+@click.pass_obj
+def index(obj: _Lazy, force: bool, check: bool) -> None:
+    """构建检索索引（BM25 + 向量库）；索引已是最新时不做任何事。"""
+    from .index import IndexManifest, build, status
+    from .retrieve import prepare
+
+    settings = obj.settings
+    tokenizer, embedder, want = prepare(settings, obj.corpus)
+    reasons = status(settings, want)
+    if check:
+        if reasons:
+            click.echo("索引需要重建：" + "；".join(reasons) + "。")
+            obj.exit(1)
+        click.echo("索引是最新的。")
+        return
+    if not reasons and not force:
+        manifest = IndexManifest.read(settings.index_dir / "manifest.json")
+        click.echo(f"索引已是最新（构建于 {manifest.built_at}，{manifest.entries} 个条目），无需重建。")
+        return
+    if reasons:
+        click.echo("需要重建索引：" + "；".join(reasons) + "。", err=True)
+    try:
+        build(obj.corpus, settings, tokenizer, embedder, progress=lambda m: click.echo(m, err=True))
+    except KeyboardInterrupt:
+        click.echo("已中断：原有索引未被改动。", err=True)
+        obj.exit(130)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="返回几条（1–50）。")
+@click.option("--scope", default="all", show_default=True, help="all（全部文件）、primary（仅办法）或文件名称。")
+@click.option(
+    "--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default="hybrid", show_default=True, help="检索方式。"
+)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+@click.pass_obj
+def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bool) -> None:
+    """检索与问题相关的条文（条/款/项），按相关度排序并给出分数。"""
+    from .retrieve import Retriever, check_query
+
+    check_query(question)  # a bad question fails before any model loads
+    retriever = Retriever.create(obj.settings, obj.corpus)
+    result = retriever.search(question, k=k, scope=scope, mode=mode)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(json.dumps(_search_record(retriever, result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_search_text(retriever, result))
+    if result.routed and not result.hits:
+        raise RequestError("；".join(result.notices))
+    for notice in result.notices:
+        click.echo(f"注意：{notice}", err=True)
+
+
+def _search_record(retriever: Any, result: Any) -> dict[str, Any]:
+    return {
+        "query": result.query,
+        "routed": result.routed,
+        "relevance": round(result.relevance, 4),
+        "relevant": result.relevant,
+        "threshold": retriever.calibration.threshold,
+        "notices": list(result.notices),
+        "hits": [
+            {
+                "rank": rank,
+                "unit_id": h.entry.id,
+                "doc_id": h.entry.doc_id,
+                "doc_title": retriever.corpus.meta(h.entry.doc_id).title,
+                "article": h.entry.article,
+                "article_suffix": h.entry.suffix,
+                "paragraph": h.entry.paragraph,
+                "item": h.entry.item,
+                "grain": h.entry.grain,
+                "label": h.entry.label,
+                "chapter": h.entry.chapter or None,
+                "source": h.source,
+                "score": round(h.score, 6),
+                "bm25": None if h.bm25 is None else round(h.bm25, 4),
+                "bm25_rank": None if h.bm25_rank is None else h.bm25_rank + 1,
+                "dense": None if h.dense is None else round(h.dense, 4),
+                "dense_rank": None if h.dense_rank is None else h.dense_rank + 1,
+                "text": h.entry.text,
+            }
+            for rank, h in enumerate(result.hits, 1)
+        ],
+    }
+
+
+def _search_text(retriever: Any, result: Any) -> str:
+    if result.routed:
+        lines = ["按条文编号直接定位："]
+    elif result.relevant:
+        lines = [f"相关度 {result.relevance:.2f}（阈值 {retriever.calibration.threshold:.2f}）："]
+    else:
+        lines = [
+            f"未找到足够相关的条文（相关度 {result.relevance:.2f}，低于阈值 "
+            f"{retriever.calibration.threshold:.2f}）。以下仅为最接近的候选："
+        ]
+    for rank, h in enumerate(result.hits, 1):
+        scores = (
+            ""
+            if result.routed
+            else f"  分数 {h.score:.4f}"
+            + "".join(
+                f" · {name} 第{r + 1}名" for name, r in (("BM25", h.bm25_rank), ("向量", h.dense_rank)) if r is not None
+            )
+        )
+        lines.append(f"{rank}. {h.entry.label}{scores}")
+        text = " ".join(h.entry.text.split())
+        text = text if len(text) <= 120 else text[:120] + "…"
+        lines.append(f"   {text}")
+    return "\n".join(lines)
 
 
 def _merge(ref: UnitRef, **options: int | None) -> UnitRef:
@@ -276,3 +396,7 @@ def _format_table(rows: list[list[str]]) -> str:
 
 def main() -> None:
     cli(prog_name="regassist")
+
+
+if __name__ == "__main__":
+    main()

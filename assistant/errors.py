@@ -51,3 +51,19 @@ class ManifestError(CorpusError):
 
 class SourceError(CorpusError):
     """A document's source (file, package database, extra folder) cannot be read or verified."""
+
+
+class ConfigError(CorpusError):
+    """A setting (environment variable, config file, retrieval resource) is invalid."""
+
+
+class IndexNotReady(CorpusError):
+    """The search index is missing, unreadable, or was built from another corpus or model."""
+
+
+class EmbeddingError(CorpusError):
+    """The embedding model cannot be found or loaded."""
+
+
+class VectorStoreError(CorpusError):
+    """The vector store (embedded Chroma or a Chroma server) cannot be used."""

@@ -36,3 +36,93 @@ def corpus(regulations_dir: Path) -> Corpus:
 @pytest.fixture(scope="session")
 def banfa(corpus: Corpus) -> Document:
     return corpus.document()
+
+
+# --- retrieval: one real index (e5, default corpus) built once per session -----------------------
+
+
+@pytest.fixture(scope="session")
+def default_corpus() -> Corpus:
+    """The corpus `make run` indexes: the 办法 and the bundled national laws, no extra folder."""
+    return load_corpus(Settings(extra_docs=None, corpus_dir=PROJECT_ROOT / "corpus"))
+
+
+@pytest.fixture(scope="session")
+def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared by every test index: the corpus is embedded for real once, then reused."""
+    return tmp_path_factory.mktemp("vector-cache")
+
+
+@pytest.fixture(scope="session")
+def index_settings(tmp_path_factory: pytest.TempPathFactory, vector_cache: Path) -> Settings:
+    return Settings(index_dir=tmp_path_factory.mktemp("index"), embedding_cache=vector_cache)
+
+
+@pytest.fixture(scope="session")
+def built_index(index_settings: Settings, default_corpus: Corpus) -> Settings:
+    from assistant.index import build
+    from assistant.retrieve import prepare
+
+    tokenizer, embedder, _ = prepare(index_settings, default_corpus)
+    build(default_corpus, index_settings, tokenizer, embedder)
+    return index_settings
+
+
+@pytest.fixture(scope="session")
+def retriever(built_index: Settings, default_corpus: Corpus):
+    from assistant.retrieve import Retriever
+
+    return Retriever.create(built_index, default_corpus)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory):
+    """A real `chroma run` on a free loopback port, for the server-mode tests.
+
+    CI starts one itself and names it in REGASSIST_TEST_CHROMA=host:port; otherwise we start one."""
+    if os.environ.get("REGASSIST_TEST_CHROMA"):
+        host, _, port = os.environ["REGASSIST_TEST_CHROMA"].rpartition(":")
+        yield host, int(port)
+        return
+    import shutil
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    binary = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    assert binary, "the chroma CLI (installed with chromadb) is needed for server-mode tests"
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    log = open(data / "server.log", "w")  # noqa: SIM115 — closed below
+    proc = subprocess.Popen(
+        [binary, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError("chroma run did not start:\n" + (data / "server.log").read_text()) from None
+            time.sleep(0.2)
+    yield "127.0.0.1", port
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

@@ -196,3 +196,98 @@ def test_empty_environment_variables_mean_unset(run, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("REGASSIST_MANIFEST", str(tmp_path))
     result = run("docs")
     assert result.exit_code == 3 and "无法读取文档清单" in result.stderr
+
+
+# --- index and search ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_indexed(monkeypatch: pytest.MonkeyPatch, built_index):
+    """The CLI on the session's built index (default corpus, no extra folder)."""
+    monkeypatch.delenv("REGASSIST_EXTRA_DOCS", raising=False)
+    monkeypatch.setenv("REGASSIST_INDEX_DIR", str(built_index.index_dir))
+    monkeypatch.setenv("REGASSIST_EMBEDDING_CACHE", str(built_index.cache_dir))
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), prog_name="regassist")
+
+    return invoke
+
+
+def test_search_shows_ranked_units_with_scores(run_indexed) -> None:
+    result = run_indexed("search", "230万的项目要不要请监理？", "--k", "3")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("相关度")
+    assert lines[1].startswith("1. 《包头市本级政务信息化项目建设管理办法(试行)》第十九条  分数 ")
+    assert "总投资在200万元及以上" in lines[2]
+    assert sum(1 for line in lines if line[:2] in ("1.", "2.", "3.")) == 3
+
+
+def test_search_json(run_indexed) -> None:
+    result = run_indexed("search", "新建机房的项目能申报吗", "--json", "--k", "2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["routed"] is False and data["relevant"] is True and 0 < data["relevance"] <= 1
+    top = data["hits"][0]
+    assert (top["unit_id"], top["article"], top["item"], top["grain"]) == ("baotou-2024-106:10:1:1", 10, 1, "item")
+    assert top["label"].endswith("第十条第（一）项") and top["rank"] == 1 and top["source"] == "hybrid"
+    assert len(data["hits"]) == 2
+
+
+def test_search_routes_article_numbers(run_indexed) -> None:
+    result = run_indexed("search", "政府采购法第二条", "--json")
+    data = json.loads(result.stdout)
+    assert data["routed"] and data["hits"][0]["unit_id"] == "prc-government-procurement-law:2"
+    missing = run_indexed("search", "第三十条")
+    assert missing.exit_code == 2
+    assert "办法共29条（第一条至第二十九条），没有第三十条。" in missing.stderr
+
+
+def test_search_out_of_scope_says_so(run_indexed) -> None:
+    result = run_indexed("search", "包头明天会下雨吗")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("未找到足够相关的条文")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "   "], "问题为空"),
+        (["search", "监理", "--k", "0"], "--k"),
+        (["search", "监理", "--scope", "某某条例"], "未找到文件“某某条例”"),
+    ],
+)
+def test_search_bad_requests_exit_2(run_indexed, args: list[str], message: str) -> None:
+    result = run_indexed(*args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_index_check_and_up_to_date(run_indexed) -> None:
+    check = run_indexed("index", "--check")
+    assert check.exit_code == 0 and "索引是最新的" in check.stdout
+    again = run_indexed("index")
+    assert again.exit_code == 0 and "无需重建" in again.stdout
+
+
+def test_stale_index_stops_search_with_exit_3(run_indexed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REGASSIST_INDEX_DIR", str(tmp_path / "empty"))
+    check = run_indexed("index", "--check")
+    assert check.exit_code == 1 and "索引尚未构建" in check.stdout
+    result = run_indexed("search", "监理")
+    assert result.exit_code == 3 and "regassist index" in result.stderr
+
+
+def test_bad_embedding_backend_setting_exits_3(run_indexed, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGASSIST_EMBEDDING_BACKEND", "word2vec")
+    result = run_indexed("search", "监理")
+    assert result.exit_code == 3 and "REGASSIST_EMBEDDING_BACKEND" in result.stderr
+
+
+def test_index_builds_a_missing_index(run_indexed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REGASSIST_INDEX_DIR", str(tmp_path / "fresh"))
+    built = run_indexed("index")
+    assert built.exit_code == 0, built.output
+    assert "需要重建索引：索引尚未构建" in built.stderr and "索引已完成" in built.stderr
+    assert run_indexed("index", "--check").exit_code == 0
+    assert run_indexed("search", "第十九条").exit_code == 0

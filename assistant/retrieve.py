@@ -1,0 +1,473 @@
+"""Find the units that answer a question: an article router, then BM25 + dense fusion.
+
+"第8条", "办法第19条", "政府采购法第二条" name their unit: the router resolves them directly
+and retrieval is skipped. Everything else is ranked by weighted reciprocal-rank fusion of BM25
+(jieba tokens) and dense (e5) rankings, one hit per article, with a calibrated probability that
+the best hit is relevant at all, so the answer layer can abstain.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .config import Settings
+from .corpus import Corpus, load_corpus, normalize_name
+from .embeddings import Embedder, make_embeddings
+from .errors import ConfigError, RequestError
+from .index import Entry, Expected, Index, expected, open_index
+from .numerals import CN_DIGITS, to_int
+from .references import MAX_NUMBER, UnitRef
+from .structure import Article, Item, Paragraph, SubItem
+from .tokenizer import Lexicon, Tokenizer
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MAX_QUERY = 2000
+
+# ---------------------------------------------------------------------------------------------
+# Parameters (chosen on the dev set by evals/tune_retrieval.py, stored in corpus/retrieval.toml)
+
+
+# Features of a candidate article that the ranker weighs; see `Retriever.candidates`.
+RANK_FEATURES = (
+    "bm25_rrf",  # 1/(rrf_k + best BM25 rank of the article's units)
+    "dense_rrf",  # 1/(rrf_k + best dense rank)
+    "bm25_rel",  # best BM25 score / the query's top BM25 score
+    "dense_gap",  # best cosine − the query's top cosine (≤ 0)
+    "primary",  # the unit belongs to the 办法 (answered first when several documents are in scope)
+    "mentioned",  # the question names this unit's document (办法, 政府采购法 …)
+    "terms",  # share of the question's tokens found in the article's subject-index terms
+)
+
+
+class Ranking(BaseModel):
+    """A linear score over RANK_FEATURES; the default is plain reciprocal-rank fusion."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    rrf_k: float = Field(10.0, gt=0)
+    candidates: int = Field(30, ge=1, le=1000)  # units taken from each ranking
+    weights: dict[str, float] = Field(default_factory=lambda: {"bm25_rrf": 1.0, "dense_rrf": 1.0})
+
+    def model_post_init(self, _context: Any) -> None:
+        unknown = set(self.weights) - set(RANK_FEATURES)
+        if unknown:
+            raise ValueError(f"unknown ranking features: {sorted(unknown)}")
+
+
+class Calibration(BaseModel):
+    """Logistic model of P(the best hit is relevant) over the features of `_query_features`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    intercept: float = 0.0
+    weights: dict[str, float] = Field(default_factory=dict)
+    threshold: float = Field(0.5, gt=0, lt=1)
+
+
+class RetrievalParams(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    ranking: dict[str, Ranking] = Field(default_factory=dict)  # by embedding backend
+    calibration: dict[str, Calibration] = Field(default_factory=dict)  # by embedding backend
+
+
+def load_params(path: Path) -> RetrievalParams:
+    if not path.is_file():
+        raise ConfigError(f"缺少检索参数文件：{path}")
+    try:
+        return RetrievalParams.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ConfigError(f"检索参数文件 {path} 无效：{exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry: Entry
+    score: float  # fused score (router hits: 1.0)
+    source: Literal["router", "hybrid", "bm25", "dense"]
+    bm25: float | None = None  # raw BM25 score of this unit, when it was a candidate
+    dense: float | None = None  # cosine similarity, when it was a candidate
+    bm25_rank: int | None = None
+    dense_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    hits: tuple[Hit, ...]
+    routed: bool
+    relevance: float  # calibrated P(the best hit is relevant); 1.0 for a routed reference
+    relevant: bool
+    notices: tuple[str, ...] = ()  # a routed reference that does not exist, in words for people
+    features: dict[str, float] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Router
+
+_N = rf"[0-9{CN_DIGITS}]+"
+_ARTICLE_REF = re.compile(
+    rf"(?P<di>第\s*)?(?P<art>{_N})\s*条(?:之(?P<suf>{_N}))?"
+    rf"(?:\s*第\s*(?P<para>{_N})\s*款)?"
+    rf"(?:\s*(?:第\s*)?\(\s*(?P<item>{_N})\s*\)\s*项?|\s*第\s*(?P<item2>{_N})\s*项)?"
+    rf"(?:\s*第\s*(?P<sub>{_N})\s*目)?"
+)
+_FILLER = re.compile(r"(?:的规定|规定的|中的|里的|的|中|里|内|之)\s*$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """An explicit reference found in a question, resolved to a document."""
+
+    ref: UnitRef
+    doc_id: str
+    span: tuple[int, int]
+
+
+class Router:
+    """Finds 第X条(第X款)(第（X）项) references in free text and names their document."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+        names: dict[str, str] = {}
+        for meta in corpus.entries:
+            for name in (meta.title, *meta.aliases, meta.number or "", meta.short_name):
+                key = normalize_name(name)
+                if len(key) >= 2:
+                    names.setdefault(key, meta.id)
+        self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
+
+    def _name_at_end(self, text: str) -> str | None:
+        tail = normalize_name(_FILLER.sub("", text.rstrip()))
+        return next((doc for name, doc in self._names if tail.endswith(name)), None)
+
+    def _name_anywhere(self, text: str) -> str | None:
+        key = normalize_name(text)
+        return next((doc for name, doc in self._names if name in key), None)
+
+    def mentioned(self, question: str) -> str | None:
+        """The document a question names (longest name wins: 国家…管理办法 over 办法), if any."""
+        return self._name_anywhere(unicodedata.normalize("NFKC", question))
+
+    def find(self, question: str) -> list[Reference]:
+        text = unicodedata.normalize("NFKC", question)
+        found: list[Reference] = []
+        for m in _ARTICLE_REF.finditer(text):
+            before = text[: m.start()]
+            named = self._name_at_end(before)
+            starts_clause = not before.strip() or before.rstrip()[-1] in ",，。;；:：、?？!！ "
+            if not (m.group("di") or named or (starts_clause and m.group("art").isdigit())):
+                continue  # '有一条规定' is not a reference
+            try:
+                numbers = {k: to_int(v) if v else None for k, v in m.groupdict().items() if k != "di"}
+            except ValueError:
+                continue
+            if any(v is not None and not 1 <= v <= MAX_NUMBER for v in numbers.values()):
+                continue
+            doc = named or (found[-1].doc_id if found else None) or self._name_anywhere(text) or self.corpus.primary
+            ref = UnitRef(
+                article=numbers["art"],  # type: ignore[arg-type]
+                suffix=numbers["suf"],
+                paragraph=numbers["para"],
+                item=numbers["item"] or numbers["item2"],
+                subitem=numbers["sub"],
+                document=doc,
+            )
+            found.append(Reference(ref, doc, m.span()))
+        return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Retriever
+
+
+def _grain(unit: Any) -> str:
+    if isinstance(unit, Article):
+        return "article"
+    if isinstance(unit, Paragraph):
+        return "paragraph"
+    return "item"
+
+
+@dataclass(frozen=True)
+class Signals:
+    """The raw evidence for one question: both rankings over units, in scope."""
+
+    tokens: list[str]
+    bm25: dict[int, tuple[int, float]]  # entry position → (rank, score)
+    dense: dict[int, tuple[int, float]]  # entry position → (rank, cosine)
+    mentioned: str | None  # a document the question names
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article that either ranking put forward, with the unit that stood for it."""
+
+    key: tuple[str, int, int | None]  # doc id, article, suffix
+    best: int  # entry position of its best-ranked unit
+    features: dict[str, float]
+
+
+class Retriever:
+    """Search over an open index. Build one with `Retriever.create()` (loads models and index)."""
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        tokenizer: Tokenizer,
+        embedder: Embedder,
+        index: Index,
+        params: RetrievalParams,
+    ) -> None:
+        self.corpus = corpus
+        self.tokenizer = tokenizer
+        self.embedder = embedder
+        self.index = index
+        backend = embedder.info.backend
+        self.ranking = params.ranking.get(backend, Ranking())
+        self.calibration = params.calibration.get(backend, Calibration())
+        self.router = Router(corpus)
+        self._by_id = {e.id: e for e in index.entries}
+        self._masks: dict[tuple[str, ...], Any] = {}
+        self._terms: dict[tuple[str, int, int | None], set[str]] = {}
+        for e in index.entries:
+            if e.terms:
+                self._terms.setdefault((e.doc_id, e.article, e.suffix), set()).update(tokenizer.tokens(e.terms))
+
+    @classmethod
+    def create(cls, settings: Settings | None = None, corpus: Corpus | None = None) -> Retriever:
+        """Load corpus, tokenizer, embedder, parameters and the index; refuse a stale index."""
+        settings = settings or Settings()
+        corpus = corpus or load_corpus(settings)
+        tokenizer, embedder, want = prepare(settings, corpus)
+        params = load_params(settings.retrieval_config_path)
+        index = open_index(settings, want, embedder)
+        embedder.warm_up()
+        return cls(corpus, tokenizer, embedder, index, params)
+
+    def scope_ids(self, scope: str | Sequence[str] | None) -> list[str]:
+        """'all' (every bundled document), 'primary' (the 办法), or document names / ids."""
+        if scope is None or scope == "all":
+            return list(self.corpus.documents)
+        if scope == "primary":
+            return [self.corpus.primary]
+        names = [scope] if isinstance(scope, str) else list(scope)
+        return list(dict.fromkeys(self.corpus.document(name).id for name in names))
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        scope: str | Sequence[str] | None = "all",
+        mode: Mode = "hybrid",
+        route: bool = True,
+    ) -> SearchResult:
+        query = check_query(query)
+        doc_ids = self.scope_ids(scope)
+        if route:
+            references = self.router.find(query)
+            if references:
+                return self._routed(query, references)
+        return self._ranked(query, max(1, k), doc_ids, mode)
+
+    def _routed(self, query: str, references: list[Reference]) -> SearchResult:
+        hits: list[Hit] = []
+        notices: list[str] = []
+        for reference in references:
+            try:
+                doc, unit = self.corpus.lookup(reference.ref, reference.doc_id)
+            except RequestError as exc:
+                notices.append(str(exc))
+                continue
+            if isinstance(unit, SubItem):  # 目 are indexed with their 项
+                doc, unit = self.corpus.lookup(replace(reference.ref, subitem=None), reference.doc_id)
+            entry = self._by_id.get(unit.id) or self._entry_for(doc.id, unit)
+            hits.append(Hit(entry=entry, score=1.0, source="router"))
+        unique = tuple({h.entry.id: h for h in hits}.values())
+        return SearchResult(query, unique, True, 1.0 if unique else 0.0, bool(unique), tuple(notices))
+
+    def _entry_for(self, doc_id: str, unit: Paragraph | Item | Article) -> Entry:
+        """An entry for a unit the index keeps only inside its article (the one 款 of an article)."""
+        doc = self.corpus.documents[doc_id]
+        article = self._by_id[f"{doc_id}:{unit.ref.article_key}"]
+        return replace(
+            article,
+            id=unit.id,
+            paragraph=unit.ref.paragraph,
+            item=unit.ref.item,
+            grain=_grain(unit),
+            label=doc.label(unit),
+            text=unit.text,
+            terms="",
+        )
+
+    def _mask(self, doc_ids: tuple[str, ...]) -> Any:
+        """Which entries are in scope, as a boolean array; a handful of scopes recur, so kept."""
+        import numpy as np
+
+        mask = self._masks.get(doc_ids)
+        if mask is None:
+            mask = self._masks[doc_ids] = np.array([e.doc_id in doc_ids for e in self.index.entries])
+        return mask
+
+    def signals(self, query: str, doc_ids: Sequence[str], mode: Mode = "hybrid") -> Signals:
+        import numpy as np
+
+        n = self.ranking.candidates
+        allowed = self._mask(tuple(doc_ids))
+        tokens = self.tokenizer.query_tokens(query)
+        bm25: dict[int, tuple[int, float]] = {}
+        dense: dict[int, tuple[int, float]] = {}
+        if mode != "dense":
+            scores = np.where(allowed, self.index.bm25_scores(tokens), 0.0)
+            order = [p for p in np.argsort(-scores, kind="stable")[:n].tolist() if scores[p] > 0]
+            bm25 = {p: (rank, float(scores[p])) for rank, p in enumerate(order)}
+        if mode != "bm25":
+            vector = self.embedder.encode([self.tokenizer.normalize(query)], query=True)[0]
+            dense = {p: (rank, c) for rank, (p, c) in enumerate(self.index.dense(vector, n, doc_ids))}
+        return Signals(tokens, bm25, dense, self.router.mentioned(query))
+
+    def candidates(self, signals: Signals) -> list[Candidate]:
+        """Every article either ranking put forward, with the features the ranker weighs."""
+        entries, k = self.index.entries, self.ranking.rrf_k
+        top_b = max((s for _, s in signals.bm25.values()), default=0.0)
+        top_d = max((c for _, c in signals.dense.values()), default=0.0)
+        query_tokens = set(signals.tokens)
+        grouped: dict[tuple[str, int, int | None], list[int]] = {}
+        for pos in sorted(set(signals.bm25) | set(signals.dense)):
+            e = entries[pos]
+            grouped.setdefault((e.doc_id, e.article, e.suffix), []).append(pos)
+        out = []
+        for key, positions in grouped.items():
+            b = min((signals.bm25[p] for p in positions if p in signals.bm25), default=None)
+            d = min((signals.dense[p] for p in positions if p in signals.dense), default=None)
+            terms = self._terms.get(key, set())
+
+            def unit_score(p: int) -> float:
+                rb = signals.bm25.get(p)
+                rd = signals.dense.get(p)
+                return (1 / (k + rb[0] + 1) if rb else 0.0) + (1 / (k + rd[0] + 1) if rd else 0.0)
+
+            features = {
+                "bm25_rrf": 1 / (k + b[0] + 1) if b else 0.0,
+                "dense_rrf": 1 / (k + d[0] + 1) if d else 0.0,
+                "bm25_rel": b[1] / top_b if b and top_b > 0 else 0.0,
+                "dense_gap": d[1] - top_d if d else -1.0,
+                "primary": 1.0 if key[0] == self.corpus.primary else 0.0,
+                "mentioned": 1.0 if key[0] == signals.mentioned else 0.0,
+                "terms": len(query_tokens & terms) / len(query_tokens) if query_tokens else 0.0,
+            }
+            out.append(Candidate(key, max(positions, key=lambda p: (unit_score(p), -p)), features))
+        return out
+
+    def _ranked(self, query: str, k: int, doc_ids: list[str], mode: Mode) -> SearchResult:
+        signals = self.signals(query, doc_ids, mode)
+        weights = self.ranking.weights if mode == "hybrid" else {f"{mode}_rrf": 1.0}
+        scored = sorted(
+            ((sum(w * c.features.get(name, 0.0) for name, w in weights.items()), c) for c in self.candidates(signals)),
+            key=lambda sc: (-sc[0], sc[1].best),
+        )
+        hits = []
+        for score, c in scored[:k]:
+            b, d = signals.bm25.get(c.best), signals.dense.get(c.best)
+            hits.append(
+                Hit(
+                    entry=self.index.entries[c.best],
+                    score=score,
+                    source=mode,
+                    bm25=b[1] if b else None,
+                    dense=d[1] if d else None,
+                    bm25_rank=b[0] if b else None,
+                    dense_rank=d[0] if d else None,
+                )
+            )
+        features = _query_features(signals, self.index)
+        relevance = self._calibrated(features) if hits else 0.0
+        return SearchResult(query, tuple(hits), False, relevance, relevance >= self.calibration.threshold, (), features)
+
+    def as_langchain(self, k: int = 5, scope: str | Sequence[str] | None = "all") -> RegulationRetriever:
+        return RegulationRetriever(searcher=self, k=k, scope=scope)
+
+    def _calibrated(self, features: dict[str, float]) -> float:
+        c = self.calibration
+        z = c.intercept + sum(w * features.get(name, 0.0) for name, w in c.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+QUERY_FEATURES = ("bm25_top", "bm25_per_token", "known_tokens", "dense_top", "agree")
+
+
+def _query_features(signals: Signals, index: Index) -> dict[str, float]:
+    """What the relevance model sees: how strongly and how consistently the two rankings agree."""
+    entries = index.entries
+    top_b = min(signals.bm25, key=lambda p: signals.bm25[p][0]) if signals.bm25 else None
+    top_d = min(signals.dense, key=lambda p: signals.dense[p][0]) if signals.dense else None
+    unique = list(dict.fromkeys(signals.tokens))
+    known = index.bm25.get_tokens_ids(unique)
+
+    def article(p: int | None) -> tuple[str, int] | None:
+        return (entries[p].doc_id, entries[p].article) if p is not None else None
+
+    bm25_top = signals.bm25[top_b][1] if top_b is not None else 0.0
+    return {
+        "bm25_top": bm25_top,
+        "bm25_per_token": bm25_top / max(1, len(unique)),
+        "known_tokens": len(known) / max(1, len(unique)),
+        "dense_top": signals.dense[top_d][1] if top_d is not None else 0.0,
+        "agree": 1.0 if top_b is not None and article(top_b) == article(top_d) else 0.0,
+    }
+
+
+class RegulationRetriever(BaseRetriever):
+    """langchain's retriever interface over `Retriever.search`: one Document per hit."""
+
+    searcher: Any  # a Retriever; Any because pydantic cannot validate it
+    k: int = Field(5, ge=1, le=50)
+    scope: str | list[str] | None = "all"
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
+        result: SearchResult = self.searcher.search(query, k=self.k, scope=self.scope)
+        return [hit_document(hit, result) for hit in result.hits]
+
+
+def hit_document(hit: Hit, result: SearchResult) -> LCDocument:
+    metadata: dict[str, Any] = {
+        **hit.entry.metadata(),
+        "score": hit.score,
+        "source": hit.source,
+        "relevance": result.relevance,
+        "relevant": result.relevant,
+    }
+    return LCDocument(page_content=hit.entry.text, metadata=metadata, id=hit.entry.id)
+
+
+def check_query(query: str) -> str:
+    """Questions the retriever can take: non-empty text of reasonable length."""
+    if not isinstance(query, str) or "\x00" in query:
+        raise RequestError("问题必须是文本。")
+    stripped = query.strip()
+    if not stripped:
+        raise RequestError("问题为空，请输入要查询的内容。")
+    if len(stripped) > MAX_QUERY:
+        raise RequestError(f"问题过长（{len(stripped)} 字），请控制在 {MAX_QUERY} 字以内。")
+    return stripped
+
+
+def prepare(settings: Settings, corpus: Corpus) -> tuple[Tokenizer, Embedder, Expected]:
+    """The tokenizer (warm), the embedder (cold) and what the index for them should record."""
+    tokenizer = Tokenizer(Lexicon.load(settings.corpus_dir)).warm_up()
+    embedder = make_embeddings(settings)
+    return tokenizer, embedder, expected(corpus, settings, tokenizer, embedder)
