@@ -226,11 +226,12 @@ def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bo
     check_query(question)  # a bad question fails before any model loads
     retriever = Retriever.create(obj.settings, obj.corpus)
     result = retriever.search(question, k=k, scope=scope, mode=mode)  # type: ignore[arg-type]
+    failed = result.routed and not result.hits  # every reference named a unit that does not exist
     if as_json:
         click.echo(json.dumps(_search_record(retriever, result), ensure_ascii=False, indent=2))
-    else:
+    elif not failed:
         click.echo(_search_text(retriever, result))
-    if result.routed and not result.hits:
+    if failed:
         raise RequestError("；".join(result.notices))
     for notice in result.notices:
         click.echo(f"注意：{notice}", err=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     def retrieval_config_path(self) -> Path:
         return self.retrieval_config or self.corpus_dir / "retrieval.toml"
 
+    @model_validator(mode="after")
+    def _server_needs_host_and_port(self) -> Settings:
+        if (self.chroma_host is None) != (self.chroma_port is None):
+            raise ValueError("REGASSIST_CHROMA_HOST 与 REGASSIST_CHROMA_PORT 须同时设置（或都不设置）")
+        return self
+
     @property
     def cache_dir(self) -> Path:
         return self.embedding_cache or self.index_dir / "cache"
@@ -68,7 +74,26 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "；".join(
-            f"REGASSIST_{'_'.join(str(p) for p in err['loc']).upper()}：{err['msg']}" for err in exc.errors()
-        )
+        problems = "；".join(_problem(err) for err in exc.errors())
         raise ConfigError(f"配置无效：{problems}") from exc
+
+
+_MESSAGES = {
+    "literal_error": "取值应为 {expected}",
+    "int_parsing": "应为整数",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "path_type": "应为路径",
+}
+
+
+def _problem(err: dict) -> str:
+    """One validation problem in Chinese: which variable, what is wrong with it."""
+    name = "_".join(str(p) for p in err["loc"]).upper()
+    where = f"REGASSIST_{name}：" if name else ""
+    if err["type"] == "value_error":
+        return where + str(err.get("ctx", {}).get("error", err["msg"]))
+    template = _MESSAGES.get(err["type"])
+    if template is None:
+        return where + err["msg"]
+    return where + template.format(**{k: str(v) for k, v in err.get("ctx", {}).items()})

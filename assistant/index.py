@@ -25,6 +25,7 @@ import re
 import shutil
 import time
 import tomllib
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -233,9 +234,17 @@ class IndexManifest:
     def read(cls, path: Path) -> IndexManifest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**data)
+            manifest = cls(**data)
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexNotReady(f"索引清单 {path} 无法读取（{exc}）。请运行 regassist index 重建索引。") from exc
+            raise IndexNotReady(f"索引清单 {path} 无法读取（{type(exc).__name__}）") from exc
+        typed = all(isinstance(getattr(manifest, f), dict) for f in ("documents", "embedder", "store", "libraries"))
+        if (
+            not typed
+            or not isinstance(manifest.build, str)
+            or not {"kind", "collection", "vectors"} <= set(manifest.store)
+        ):
+            raise IndexNotReady(f"索引清单 {path} 内容不完整")
+        return manifest
 
 
 @dataclass(frozen=True)
@@ -324,7 +333,7 @@ def _describe_store(store: dict[str, Any]) -> str:
 
 
 def status(settings: Settings, want: Expected) -> list[str]:
-    """Reasons the index must be (re)built; empty when the current index matches."""
+    """Reasons the index must be (re)built; empty when the current index matches and is whole."""
     path = settings.index_dir / MANIFEST
     if not path.is_file():
         return ["索引尚未构建"]
@@ -333,11 +342,35 @@ def status(settings: Settings, want: Expected) -> list[str]:
     except IndexNotReady as exc:
         return [str(exc)]
     reasons = want.differences(manifest)
-    if not reasons and manifest.store.get("kind") == "embedded":
-        build = settings.index_dir / "builds" / manifest.build
-        if not (build / "entries.jsonl").is_file() or not (build / "chroma").is_dir():
-            reasons.append(f"索引目录 builds/{manifest.build} 不完整")
-    return reasons
+    if reasons:
+        return reasons
+    build = settings.index_dir / "builds" / manifest.build
+    if not (build / "entries.jsonl").is_file() or not (build / "bm25").is_dir():
+        return [f"索引目录 builds/{manifest.build} 不完整"]
+    if manifest.store["kind"] == "embedded" and not (build / "chroma" / "chroma.sqlite3").is_file():
+        return [f"索引目录 builds/{manifest.build} 缺少向量库"]
+    try:
+        _open_collection(settings, manifest)
+    except (IndexNotReady, VectorStoreError) as exc:
+        return [str(exc).rstrip("。")]
+    return []
+
+
+def _open_collection(settings: Settings, manifest: IndexManifest) -> tuple[Any, Any]:
+    """(client, collection) of a build's vectors, checked to hold all of them; never creates one."""
+    embedded = manifest.store["kind"] == "embedded"
+    folder = settings.index_dir / "builds" / manifest.build / "chroma" if embedded else None
+    client = _client(settings, folder)
+    name, count = manifest.store["collection"], manifest.store["vectors"]
+    try:
+        collection = client.get_collection(name=name, embedding_function=None)
+        complete = collection.count() == count
+    except Exception:  # chromadb raises NotFoundError or ValueError by version
+        complete = False
+    if not complete:
+        where = f"Chroma 服务上的集合 {name}" if not embedded else f"本地向量库 builds/{manifest.build}/chroma"
+        raise IndexNotReady(f"{where}缺失或不完整")
+    return client, collection
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,7 +405,7 @@ class VectorCache:
             try:
                 with np.load(path, allow_pickle=False) as data:
                     self.vectors = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-            except (OSError, ValueError, KeyError):
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
                 self.vectors = {}  # a damaged cache is only a slower build
 
     @staticmethod
@@ -393,8 +426,12 @@ class VectorCache:
 
 @contextlib.contextmanager
 def _build_lock(index_dir: Path) -> Iterator[None]:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as handle:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(index_dir / ".lock", "w")  # noqa: SIM115 — closed by the with below
+    except OSError as exc:
+        raise IndexNotReady(f"无法写入索引目录 {index_dir}：{exc.strerror or exc}") from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
@@ -428,6 +465,8 @@ def build(
         work.mkdir(parents=True)
         timings: dict[str, float] = {}
         try:
+            if settings.chroma_server is not None:
+                _client(settings, None)  # an unreachable server fails now, not after a minute of embedding
             t = time.perf_counter()
             say(f"分词并建立 BM25 索引（{len(want.entries)} 个条目）…")
             _write_entries(work / "entries.jsonl", want.entries)
@@ -558,6 +597,8 @@ def _vectors(
         embedder.warm_up()
         try:
             for start in range(0, len(missing), 32):
+                if start and start % 320 == 0:
+                    cache.save()  # a build killed outright (kill -9) keeps most of its work too
                 chunk = missing[start : start + 32]
                 for is_query in (False, True):
                     texts = [t for t, q in chunk if q == is_query]
@@ -722,12 +763,8 @@ def open_index(settings: Settings, want: Expected, embeddings: Embeddings) -> In
     try:
         entries = read_entries(folder / "entries.jsonl")
         bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
-    except (OSError, ValueError, TypeError) as exc:
-        raise IndexNotReady(f"索引文件无法读取（{exc}）。请运行 regassist index --force 重建。") from exc
-    client = _client(settings, folder / "chroma" if manifest.store["kind"] == "embedded" else None)
-    name = manifest.store["collection"]
-    if manifest.store["kind"] == "server" and not _complete_collection(client, name, manifest.store["vectors"]):
-        raise IndexNotReady(f"Chroma 服务上缺少完整的集合 {name}。请运行 regassist index 重建。")
-    store = _vectorstore(client, name, embeddings)
-    collection = client.get_collection(name=name, embedding_function=None)
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexNotReady(f"索引文件无法读取（{type(exc).__name__}）。请运行 regassist index --force 重建。") from exc
+    client, collection = _open_collection(settings, manifest)
+    store = _vectorstore(client, manifest.store["collection"], embeddings)
     return Index(manifest, entries, bm25, store, collection, {e.id: i for i, e in enumerate(entries)})

@@ -1,9 +1,10 @@
 """Find the units that answer a question: an article router, then BM25 + dense fusion.
 
 "第8条", "办法第19条", "政府采购法第二条" name their unit: the router resolves them directly
-and retrieval is skipped. Everything else is ranked by weighted reciprocal-rank fusion of BM25
-(jieba tokens) and dense (e5) rankings, one hit per article, with a calibrated probability that
-the best hit is relevant at all, so the answer layer can abstain.
+and retrieval is skipped. Everything else is ranked by a linear score, fitted on the dev set, over
+reciprocal-rank and score features of the BM25 (jieba tokens) and dense (e5 or m3e) rankings, one
+hit per article, with a calibrated probability that the best hit is relevant at all, so the answer
+layer can abstain.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 import re
 import tomllib
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +35,7 @@ from .tokenizer import Lexicon, Tokenizer
 
 Mode = Literal["hybrid", "bm25", "dense"]
 MAX_QUERY = 2000
+MAX_K = 50
 
 # ---------------------------------------------------------------------------------------------
 # Parameters (chosen on the dev set by evals/tune_retrieval.py, stored in corpus/retrieval.toml)
@@ -49,6 +51,8 @@ RANK_FEATURES = (
     "mentioned",  # the question names this unit's document (办法, 政府采购法 …)
     "terms",  # share of the question's tokens found in the article's subject-index terms
 )
+# Features of a whole question that the relevance model weighs; see `_query_features`.
+QUERY_FEATURES = ("bm25_top", "bm25_per_token", "known_tokens", "dense_top", "agree")
 
 
 class Ranking(BaseModel):
@@ -72,6 +76,11 @@ class Calibration(BaseModel):
     intercept: float = 0.0
     weights: dict[str, float] = Field(default_factory=dict)
     threshold: float = Field(0.5, gt=0, lt=1)
+
+    def model_post_init(self, _context: Any) -> None:
+        unknown = set(self.weights) - set(QUERY_FEATURES)
+        if unknown:
+            raise ValueError(f"unknown relevance features: {sorted(unknown)}")
 
 
 class RetrievalParams(BaseModel):
@@ -135,13 +144,28 @@ class Reference:
     ref: UnitRef
     doc_id: str
     span: tuple[int, int]
+    error: str | None = None  # a number no statute has (第0条, 第10000条)
+
+
+_DOC_SUFFIX = re.compile(r"(?:法|条例|办法|规定|细则|决定|意见|通知|规则|号|号文|》)$")
+_NAME_RUN = re.compile(r"《?[\w〔〕()\[\]]+》?$")
+_ASKING = re.compile(r"^(?:请问|我想问|想问|问一下|关于|根据|按照|依据|对照|查一下|查询|看看)+")
+_ONLY_ASKING = re.compile(
+    r"^[\s的]*(?:是什么|讲什么|讲了什么|说什么|说了什么|说的是什么|写的是什么|内容|原文|全文|怎么规定的?|规定了什么|有什么规定)?[\s?？。!！]*$"
+)
+_RANGE = re.compile(r"^\s*(?:至|到|-|~|—|－|～)\s*$")
+MAX_RANGE = 20
 
 
 class Router:
-    """Finds 第X条(第X款)(第（X）项) references in free text and names their document."""
+    """Finds 第X条(第X款)(第（X）项) references in free text and names their document.
 
-    def __init__(self, corpus: Corpus) -> None:
+    A reference needs 第, a document name before it, or (for '21条第1款') a 款/项 or nothing else in
+    the question. A name before a reference that is no known document is reported, never guessed."""
+
+    def __init__(self, corpus: Corpus, normalize: Callable[[str], str] | None = None) -> None:
         self.corpus = corpus
+        self.normalize = normalize or (lambda text: unicodedata.normalize("NFKC", text))
         names: dict[str, str] = {}
         for meta in corpus.entries:
             for name in (meta.title, *meta.aliases, meta.number or "", meta.short_name):
@@ -150,9 +174,19 @@ class Router:
                     names.setdefault(key, meta.id)
         self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
 
-    def _name_at_end(self, text: str) -> str | None:
-        tail = normalize_name(_FILLER.sub("", text.rstrip()))
-        return next((doc for name, doc in self._names if tail.endswith(name)), None)
+    def _document_before(self, text: str) -> tuple[str | None, str | None]:
+        """(document id, error) for the name written just before a reference, if any."""
+        tail = _FILLER.sub("", text.rstrip())
+        key = normalize_name(tail)
+        exact = next((doc for name, doc in self._names if key.endswith(name)), None)
+        if exact or not _DOC_SUFFIX.search(tail):
+            return exact, None
+        run = _NAME_RUN.search(tail)
+        candidate = _ASKING.sub("", run.group(0) if run else tail)
+        try:
+            return self.corpus.resolve(candidate).id, None
+        except RequestError as exc:
+            return None, str(exc)
 
     def _name_anywhere(self, text: str) -> str | None:
         key = normalize_name(text)
@@ -160,24 +194,31 @@ class Router:
 
     def mentioned(self, question: str) -> str | None:
         """The document a question names (longest name wins: 国家…管理办法 over 办法), if any."""
-        return self._name_anywhere(unicodedata.normalize("NFKC", question))
+        return self._name_anywhere(self.normalize(question))
 
-    def find(self, question: str) -> list[Reference]:
-        text = unicodedata.normalize("NFKC", question)
+    def find(self, question: str, default: str | None = None) -> list[Reference]:
+        """References in a question; `default` is the document for unnamed ones (else the 办法)."""
+        text = self.normalize(question)
         found: list[Reference] = []
         for m in _ARTICLE_REF.finditer(text):
-            before = text[: m.start()]
-            named = self._name_at_end(before)
+            before, after = text[: m.start()], text[m.end() :]
+            named, error = self._document_before(before)
             starts_clause = not before.strip() or before.rstrip()[-1] in ",，。;；:：、?？!！ "
-            if not (m.group("di") or named or (starts_clause and m.group("art").isdigit())):
-                continue  # '有一条规定' is not a reference
+            bare = starts_clause and m.group("art").isdigit()
+            detailed = any(m.group(g) for g in ("para", "item", "item2"))
+            if not (m.group("di") or named or error or (bare and (detailed or _ONLY_ASKING.match(after)))):
+                continue  # '有一条规定', '3条规定都适用吗' name no article
             try:
                 numbers = {k: to_int(v) if v else None for k, v in m.groupdict().items() if k != "di"}
             except ValueError:
                 continue
-            if any(v is not None and not 1 <= v <= MAX_NUMBER for v in numbers.values()):
+            doc = named or (found[-1].doc_id if found else None) or self._name_anywhere(text)
+            doc = doc or default or self.corpus.primary
+            if error is None and any(v is not None and not 1 <= v <= MAX_NUMBER for v in numbers.values()):
+                error = f"条文编号“{m.group(0).strip()}”无效：编号从 1 开始，且不超过 {MAX_NUMBER}。"
+            if error:
+                found.append(Reference(UnitRef(article=1, document=doc), doc, m.span(), error))
                 continue
-            doc = named or (found[-1].doc_id if found else None) or self._name_anywhere(text) or self.corpus.primary
             ref = UnitRef(
                 article=numbers["art"],  # type: ignore[arg-type]
                 suffix=numbers["suf"],
@@ -186,8 +227,25 @@ class Router:
                 subitem=numbers["sub"],
                 document=doc,
             )
+            previous = found[-1] if found else None
+            if previous and _is_range(previous, ref, text[previous.span[1] : m.start()]):
+                for n in range(previous.ref.article + 1, ref.article):
+                    found.append(Reference(UnitRef(article=n, document=doc), doc, (previous.span[1], m.start())))
             found.append(Reference(ref, doc, m.span()))
         return found
+
+
+def _is_range(previous: Reference, ref: UnitRef, between: str) -> bool:
+    """第3条至第5条: whole articles of one document, a short span."""
+    p = previous.ref
+    plain = all(x is None for x in (p.paragraph, p.item, p.suffix, ref.paragraph, ref.item, ref.suffix))
+    return (
+        previous.error is None
+        and plain
+        and previous.doc_id == ref.document
+        and 0 < ref.article - p.article <= MAX_RANGE
+        and bool(_RANGE.match(between))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,9 +295,13 @@ class Retriever:
         self.embedder = embedder
         self.index = index
         backend = embedder.info.backend
-        self.ranking = params.ranking.get(backend, Ranking())
-        self.calibration = params.calibration.get(backend, Calibration())
-        self.router = Router(corpus)
+        if backend not in params.ranking or backend not in params.calibration:
+            raise ConfigError(
+                f"检索参数文件中没有 {backend} 后端的排序权重或相关度校准；请运行 evals/tune_retrieval.py --write。"
+            )
+        self.ranking = params.ranking[backend]
+        self.calibration = params.calibration[backend]
+        self.router = Router(corpus, tokenizer.normalize)
         self._by_id = {e.id: e for e in index.entries}
         self._masks: dict[tuple[str, ...], Any] = {}
         self._terms: dict[tuple[str, int, int | None], set[str]] = {}
@@ -260,12 +322,21 @@ class Retriever:
 
     def scope_ids(self, scope: str | Sequence[str] | None) -> list[str]:
         """'all' (every bundled document), 'primary' (the 办法), or document names / ids."""
-        if scope is None or scope == "all":
+        if scope is None or (isinstance(scope, str) and scope.strip() == "all"):
             return list(self.corpus.documents)
-        if scope == "primary":
+        if isinstance(scope, str) and scope.strip() == "primary":
             return [self.corpus.primary]
         names = [scope] if isinstance(scope, str) else list(scope)
-        return list(dict.fromkeys(self.corpus.document(name).id for name in names))
+        if not names or any(not isinstance(n, str) or not n.strip() for n in names):
+            raise RequestError("检索范围为空：请写 all（全部文件）、primary（仅办法）或文件名称。")
+        ids = []
+        for name in names:
+            meta = self.corpus.resolve(name)
+            if meta.id not in self.corpus.documents:
+                number = f"（{meta.number}）" if meta.number else ""
+                raise RequestError(f"{meta.cite_title()}{number}未收录正文，不能作为检索范围。")
+            ids.append(meta.id)
+        return list(dict.fromkeys(ids))
 
     def search(
         self,
@@ -275,22 +346,44 @@ class Retriever:
         mode: Mode = "hybrid",
         route: bool = True,
     ) -> SearchResult:
+        """Ranked units for a question; a question that names articles gets exactly those units."""
         query = check_query(query)
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise RequestError(f"检索方式“{mode}”无效：应为 hybrid、bm25 或 dense。")
+        if not isinstance(k, int) or not 1 <= k <= MAX_K:
+            raise RequestError(f"返回条数应为 1 到 {MAX_K} 之间的整数，收到“{k}”。")
         doc_ids = self.scope_ids(scope)
         if route:
-            references = self.router.find(query)
+            default = doc_ids[0] if len(doc_ids) == 1 else None  # '第五条' with --scope 审计法
+            references = self.router.find(query, default)
             if references:
                 return self._routed(query, references)
-        return self._ranked(query, max(1, k), doc_ids, mode)
+        result = self._ranked(query, k, doc_ids, mode)
+        mentioned = self.router.mentioned(query)
+        if mentioned and mentioned not in self.corpus.documents:
+            meta = self.corpus.meta(mentioned)
+            number = f"（{meta.number}）" if meta.number else ""
+            notice = f"问题提到的{meta.cite_title()}{number}未收录正文，以下结果来自其他文件。"
+            return replace(result, notices=(*result.notices, notice), relevant=False)
+        return result
 
     def _routed(self, query: str, references: list[Reference]) -> SearchResult:
         hits: list[Hit] = []
         notices: list[str] = []
         for reference in references:
+            if reference.error:
+                notices.append(reference.error)
+                continue
             try:
                 doc, unit = self.corpus.lookup(reference.ref, reference.doc_id)
             except RequestError as exc:
-                notices.append(str(exc))
+                named = self.corpus.meta(reference.doc_id)
+                prefix = (
+                    ""
+                    if reference.doc_id == self.corpus.primary or named.short_name in str(exc)
+                    else f"{named.short_name}："
+                )
+                notices.append(prefix + str(exc))
                 continue
             if isinstance(unit, SubItem):  # 目 are indexed with their 项
                 doc, unit = self.corpus.lookup(replace(reference.ref, subitem=None), reference.doc_id)
@@ -323,21 +416,27 @@ class Retriever:
             mask = self._masks[doc_ids] = np.array([e.doc_id in doc_ids for e in self.index.entries])
         return mask
 
-    def signals(self, query: str, doc_ids: Sequence[str], mode: Mode = "hybrid") -> Signals:
+    def signals(self, query: str, doc_ids: Sequence[str], k: int = 5) -> Signals:
+        """Both rankings, in scope, deep enough for k articles; the relevance signal needs both."""
         import numpy as np
 
-        n = self.ranking.candidates
+        entries, n = self.index.entries, max(self.ranking.candidates, 4 * k)
         allowed = self._mask(tuple(doc_ids))
         tokens = self.tokenizer.query_tokens(query)
-        bm25: dict[int, tuple[int, float]] = {}
-        dense: dict[int, tuple[int, float]] = {}
-        if mode != "dense":
-            scores = np.where(allowed, self.index.bm25_scores(tokens), 0.0)
-            order = [p for p in np.argsort(-scores, kind="stable")[:n].tolist() if scores[p] > 0]
-            bm25 = {p: (rank, float(scores[p])) for rank, p in enumerate(order)}
-        if mode != "bm25":
-            vector = self.embedder.encode([self.tokenizer.normalize(query)], query=True)[0]
-            dense = {p: (rank, c) for rank, (p, c) in enumerate(self.index.dense(vector, n, doc_ids))}
+        scores = np.where(allowed, self.index.bm25_scores(tokens), 0.0)
+        ordered = [p for p in np.argsort(-scores, kind="stable").tolist() if scores[p] > 0]
+        depth = n
+        while depth < len(ordered) and _articles(entries, ordered[:depth]) < k:
+            depth *= 2
+        bm25 = {p: (rank, float(scores[p])) for rank, p in enumerate(ordered[:depth])}
+        vector = self.embedder.encode([self.tokenizer.normalize(query)], query=True)[0]
+        total, depth = self.index.manifest.store["vectors"], n
+        while True:  # a unit's several vectors (its 款, 项, sample questions) crowd the first results
+            pairs = self.index.dense(vector, depth, doc_ids)
+            if depth >= total or _articles(entries, [p for p, _ in pairs]) >= k:
+                break
+            depth *= 4
+        dense = {p: (rank, c) for rank, (p, c) in enumerate(pairs)}
         return Signals(tokens, bm25, dense, self.router.mentioned(query))
 
     def candidates(self, signals: Signals) -> list[Candidate]:
@@ -374,15 +473,20 @@ class Retriever:
         return out
 
     def _ranked(self, query: str, k: int, doc_ids: list[str], mode: Mode) -> SearchResult:
-        signals = self.signals(query, doc_ids, mode)
+        signals = self.signals(query, doc_ids, k)
+        ranked = signals
+        if mode != "hybrid":  # one ranking alone; the relevance signal still reads both
+            ranked = replace(
+                signals, bm25={} if mode == "dense" else signals.bm25, dense={} if mode == "bm25" else signals.dense
+            )
         weights = self.ranking.weights if mode == "hybrid" else {f"{mode}_rrf": 1.0}
         scored = sorted(
-            ((sum(w * c.features.get(name, 0.0) for name, w in weights.items()), c) for c in self.candidates(signals)),
+            ((sum(w * c.features.get(name, 0.0) for name, w in weights.items()), c) for c in self.candidates(ranked)),
             key=lambda sc: (-sc[0], sc[1].best),
         )
         hits = []
         for score, c in scored[:k]:
-            b, d = signals.bm25.get(c.best), signals.dense.get(c.best)
+            b, d = ranked.bm25.get(c.best), ranked.dense.get(c.best)
             hits.append(
                 Hit(
                     entry=self.index.entries[c.best],
@@ -407,7 +511,8 @@ class Retriever:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-QUERY_FEATURES = ("bm25_top", "bm25_per_token", "known_tokens", "dense_top", "agree")
+def _articles(entries: list[Entry], positions: list[int]) -> int:
+    return len({(entries[p].doc_id, entries[p].article, entries[p].suffix) for p in positions})
 
 
 def _query_features(signals: Signals, index: Index) -> dict[str, float]:

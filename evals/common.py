@@ -14,8 +14,8 @@ sys.path.insert(0, str(ROOT))
 from assistant.config import Settings  # noqa: E402
 from assistant.corpus import Corpus, load_corpus  # noqa: E402
 from assistant.errors import IndexNotReady  # noqa: E402
-from assistant.index import build, status  # noqa: E402
-from assistant.retrieve import Retriever, prepare  # noqa: E402
+from assistant.index import build, open_index, status  # noqa: E402
+from assistant.retrieve import Calibration, Ranking, RetrievalParams, Retriever, prepare  # noqa: E402
 
 
 def load_jsonl(name: str) -> list[dict]:
@@ -32,8 +32,10 @@ def settings_for(backend: str, **overrides: object) -> Settings:
     return base.model_copy(update={"embedding_backend": backend, "index_dir": base.index_dir / f"eval-{backend}"})
 
 
-def ready_retriever(settings: Settings, corpus: Corpus | None = None, say=print) -> Retriever:
-    """A retriever on a fresh index, building it first if it is missing or stale."""
+def ready_retriever(settings: Settings, corpus: Corpus | None = None, say=print, untuned: bool = False) -> Retriever:
+    """A retriever on a fresh index, building it first if it is missing or stale.
+
+    `untuned` starts from default ranking and calibration, for fitting new ones."""
     corpus = corpus or load_corpus(settings)
     tokenizer, embedder, want = prepare(settings, corpus)
     reasons = status(settings, want)
@@ -41,6 +43,11 @@ def ready_retriever(settings: Settings, corpus: Corpus | None = None, say=print)
         say(f"[{settings.embedding_backend}] building index: {'; '.join(reasons)}")
         build(corpus, settings, tokenizer, embedder, progress=say)
     try:
-        return Retriever.create(settings, corpus)
+        if not untuned:
+            return Retriever.create(settings, corpus)
+        backend = embedder.info.backend
+        params = RetrievalParams(ranking={backend: Ranking()}, calibration={backend: Calibration()})
+        embedder.warm_up()
+        return Retriever(corpus, tokenizer, embedder, open_index(settings, want, embedder), params)
     except IndexNotReady as exc:
         raise SystemExit(str(exc)) from exc

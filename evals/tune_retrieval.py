@@ -102,7 +102,7 @@ def query_rows(retriever: Retriever, items: list[dict]) -> np.ndarray:
 
 def tune(backend: str) -> tuple[str, dict]:
     settings = settings_for(backend)
-    retriever = ready_retriever(settings)
+    retriever = ready_retriever(settings, untuned=True)
     train = load_jsonl("retrieval_dev.jsonl") + load_jsonl("national_dev.jsonl")
     heldout = load_jsonl("retrieval_heldout.jsonl")
     best = None

@@ -240,8 +240,12 @@ def test_search_routes_article_numbers(run_indexed) -> None:
     data = json.loads(result.stdout)
     assert data["routed"] and data["hits"][0]["unit_id"] == "prc-government-procurement-law:2"
     missing = run_indexed("search", "第三十条")
-    assert missing.exit_code == 2
+    assert missing.exit_code == 2 and missing.stdout == ""
     assert "办法共29条（第一条至第二十九条），没有第三十条。" in missing.stderr
+    as_json = run_indexed("search", "第三十条", "--json")
+    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["notices"] == [
+        "办法共29条（第一条至第二十九条），没有第三十条。"
+    ]
 
 
 def test_search_out_of_scope_says_so(run_indexed) -> None:
@@ -291,3 +295,21 @@ def test_index_builds_a_missing_index(run_indexed, monkeypatch: pytest.MonkeyPat
     assert "需要重建索引：索引尚未构建" in built.stderr and "索引已完成" in built.stderr
     assert run_indexed("index", "--check").exit_code == 0
     assert run_indexed("search", "第十九条").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"REGASSIST_CHROMA_HOST": "127.0.0.1"}, "须同时设置"),
+        ({"REGASSIST_CHROMA_PORT": "8000"}, "须同时设置"),
+        ({"REGASSIST_CHROMA_HOST": "127.0.0.1", "REGASSIST_CHROMA_PORT": "abc"}, "REGASSIST_CHROMA_PORT：应为整数"),
+        ({"REGASSIST_EMBEDDING_BACKEND": "word2vec"}, "REGASSIST_EMBEDDING_BACKEND：取值应为"),
+    ],
+)
+def test_invalid_settings_are_named_in_chinese(
+    run_indexed, monkeypatch: pytest.MonkeyPatch, variables, message
+) -> None:
+    for key, value in variables.items():
+        monkeypatch.setenv(key, value)
+    result = run_indexed("index", "--check")
+    assert result.exit_code == 3 and message in result.stderr

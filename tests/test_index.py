@@ -333,3 +333,59 @@ def test_bad_annotation_files_are_config_errors(
 def test_missing_annotation_files_mean_none(default_corpus: Corpus, tmp_path: Path) -> None:
     notes = idx.load_annotations(tmp_path, default_corpus)
     assert notes == idx.Annotations({}, {})
+
+
+def test_unwritable_index_folder_is_a_clear_error(tmp_path: Path, default_corpus: Corpus) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    settings = Settings(index_dir=blocker / "index")
+    tokenizer, embedder, _ = prepare(settings, default_corpus)
+    with pytest.raises(IndexNotReady, match="无法写入索引目录"):
+        idx.build(default_corpus, settings, tokenizer, embedder)
+
+
+def test_damaged_vector_cache_only_costs_time(tmp_path: Path) -> None:
+    path = tmp_path / "e5-x.npz"
+    path.write_bytes(b"PK\x03\x04 definitely not a zip")
+    assert idx.VectorCache(path).vectors == {}
+
+
+def test_damaged_vector_store_is_stale_not_silently_empty(
+    built_index: Settings, tmp_path: Path, default_corpus: Corpus
+) -> None:
+    settings = _clone_index(built_index, tmp_path)
+    manifest = _manifest(settings)
+    (settings.index_dir / "builds" / manifest.build / "chroma" / "chroma.sqlite3").unlink()
+    _, _, want = prepare(settings, default_corpus)
+    assert "缺少向量库" in idx.status(settings, want)[0]
+    with pytest.raises(IndexNotReady, match="缺少向量库"):
+        Retriever.create(settings, default_corpus)
+
+
+def test_manifest_with_wrong_field_types_is_a_clear_error(
+    built_index: Settings, tmp_path: Path, default_corpus: Corpus
+) -> None:
+    settings = _clone_index(built_index, tmp_path)
+    data = json.loads((settings.index_dir / idx.MANIFEST).read_text())
+    for field, value in (("embedder", None), ("libraries", []), ("store", {"kind": "embedded"})):
+        broken = {**data, field: value}
+        (settings.index_dir / idx.MANIFEST).write_text(json.dumps(broken), encoding="utf-8")
+        _, _, want = prepare(settings, default_corpus)
+        assert "索引清单" in idx.status(settings, want)[0], field
+
+
+def test_server_collection_lost_makes_the_index_stale(
+    built_index: Settings, tmp_path: Path, default_corpus: Corpus, chroma_server: tuple[str, int]
+) -> None:
+    import chromadb
+
+    host, port = chroma_server
+    settings = _clone_index(built_index, tmp_path, chroma_host=host, chroma_port=port)
+    tokenizer, embedder, want = prepare(settings, default_corpus)
+    manifest = idx.build(default_corpus, settings, tokenizer, embedder)
+    assert idx.status(settings, want) == []
+    client = chromadb.HttpClient(host=host, port=port, settings=idx.chroma_settings())
+    client.delete_collection(manifest.store["collection"])
+    assert "缺失或不完整" in idx.status(settings, want)[0]
+    idx.build(default_corpus, settings, tokenizer, embedder)  # `regassist index` repairs it
+    assert idx.status(settings, want) == []

@@ -80,12 +80,50 @@ def test_router_answers_every_article_number_question(retriever: Retriever) -> N
         assert result.hits[0].source == "router" and result.relevance == 1.0
 
 
+def test_router_reads_traditional_characters_and_ranges(default_corpus: Corpus) -> None:
+    from assistant.tokenizer import Lexicon, Tokenizer
+
+    router = Router(default_corpus, Tokenizer(Lexicon.load(PROJECT_ROOT / "corpus")).normalize)
+    assert [(r.doc_id, r.ref.article) for r in router.find("第十九條")] == [(PRIMARY, 19)]
+    assert [r.ref.article for r in router.find("第3条至第5条讲了什么")] == [3, 4, 5]
+    assert [r.ref.article for r in router.find("第3条和第5条")] == [3, 5]
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("招标投标法实施条例第五条", "未找到文件“招标投标法实施条例”"),
+        ("请问网络安全等级保护条例第五条", "未找到文件“网络安全等级保护条例”"),
+        ("安全法第五条", "可能指多个文件"),
+        ("条例第三条", "可能指多个文件"),
+    ],
+)
+def test_router_never_guesses_an_unknown_document(retriever: Retriever, question: str, message: str) -> None:
+    result = retriever.search(question)
+    assert result.routed and not result.hits and message in result.notices[0]
+
+
+def test_router_uses_the_scope_document_for_unnamed_references(retriever: Retriever) -> None:
+    hit = retriever.search("第五条", scope="审计法").hits[0]
+    assert (hit.entry.doc_id, hit.entry.article) == ("prc-audit-law", 5)
+    assert retriever.search("第五条").hits[0].entry.doc_id == PRIMARY
+
+
+def test_missing_unit_of_a_named_law_names_the_law(retriever: Retriever) -> None:
+    notice = retriever.search("密码法第十条第（三）项").notices[0]
+    assert notice.startswith("密码法") and "没有项" in notice
+
+
 def test_routed_reference_to_a_missing_unit_says_what_exists(retriever: Retriever) -> None:
     result = retriever.search("第三十条怎么规定的")
     assert result.routed and not result.hits and not result.relevant
     assert result.notices == ("办法共29条（第一条至第二十九条），没有第三十条。",)
     result = retriever.search("第二十一条第四款")
     assert "共3款" in result.notices[0]
+    result = retriever.search("第0条")
+    assert result.routed and not result.hits and "编号从 1 开始" in result.notices[0]
+    mixed = retriever.search("第10000条和第十九条")
+    assert [h.entry.article for h in mixed.hits] == [19] and "不超过 9999" in mixed.notices[0]
 
 
 def test_routed_reference_to_an_unbundled_document_gives_its_number(retriever: Retriever) -> None:
@@ -140,17 +178,42 @@ def test_scope_narrows_to_the_banfa_or_a_named_law(retriever: Retriever) -> None
     assert {h.entry.doc_id for h in law.hits} == {"prc-cybersecurity-law"}
 
 
-def test_unknown_scope_is_a_request_error(retriever: Retriever) -> None:
-    with pytest.raises(RequestError, match="未找到文件"):
-        retriever.search("监理", scope=["不存在的条例"])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scope": ["不存在的条例"]}, "未找到文件"),
+        ({"scope": ""}, "检索范围为空"),
+        ({"scope": []}, "检索范围为空"),
+        ({"scope": "国办发〔2019〕57号"}, "未收录正文，不能作为检索范围"),
+        ({"mode": "fuzzy"}, "检索方式"),
+        ({"k": 0}, "返回条数"),
+        ({"k": 51}, "返回条数"),
+    ],
+)
+def test_bad_search_options_are_request_errors(retriever: Retriever, kwargs: dict, message: str) -> None:
+    with pytest.raises(RequestError, match=message):
+        retriever.search("监理", **kwargs)
+
+
+def test_large_k_returns_that_many_articles(retriever: Retriever) -> None:
+    for mode in ("hybrid", "bm25", "dense"):
+        result = retriever.search("政务信息化项目的资金怎么管理", k=50, mode=mode, route=False)
+        assert len(result.hits) == 50, mode
+
+
+def test_question_about_an_unbundled_document_is_flagged(retriever: Retriever) -> None:
+    result = retriever.search("政府投资条例对项目审批有什么规定")
+    assert not result.relevant and "《政府投资条例》" in result.notices[0] and "未收录正文" in result.notices[0]
 
 
 def test_single_signal_modes(retriever: Retriever) -> None:
-    bm25 = retriever.search("监理制", mode="bm25", route=False)
-    dense = retriever.search("监理制", mode="dense", route=False)
+    bm25 = retriever.search("230万的项目要不要请监理？", mode="bm25", route=False)
+    dense = retriever.search("230万的项目要不要请监理？", mode="dense", route=False)
     assert bm25.hits[0].source == "bm25" and bm25.hits[0].dense is None
     assert dense.hits[0].source == "dense" and dense.hits[0].bm25 is None
     assert bm25.hits[0].entry.article == 19 and dense.hits[0].entry.article == 19
+    # the relevance signal reads both rankings whatever the mode
+    assert bm25.relevant and dense.relevant
 
 
 @pytest.mark.parametrize("question", ["包头今天天气怎么样？", "帮我写一首关于秋天的诗", "个人所得税专项附加扣除怎么填"])
