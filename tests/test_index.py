@@ -262,10 +262,13 @@ def test_server_mode_builds_shares_and_answers_like_embedded(
     assert manifest.store["kind"] == "server" and manifest.store["port"] == port
     assert not (first.index_dir / "builds" / manifest.build / "chroma").exists()
     served = Retriever.create(first, default_corpus)
-    for question in ("230万的项目要不要请监理", "项目资金调整超过百分之十五怎么办", "政府采购可以采用哪些方式"):
-        assert [h.entry.id for h in served.search(question).hits] == [
-            h.entry.id for h in retriever.search(question).hits
-        ]
+    # the retrieval behaviour through the server equals the embedded index's, question for question
+    dev_set = PROJECT_ROOT / "evals" / "datasets" / "retrieval_dev.jsonl"
+    dev = [json.loads(line)["q"] for line in dev_set.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for question in [*dev, "政府采购可以采用哪些方式", "政府采购法第二条", "第三十条"]:
+        got, want = served.search(question), retriever.search(question)
+        assert [h.entry.id for h in got.hits] == [h.entry.id for h in want.hits], question
+        assert (got.relevant, got.notices) == (want.relevant, want.notices), question
     # a second replica with its own local folder reuses the collection instead of writing it again
     second = _clone_index(built_index, tmp_path / "replica-2", chroma_host=host, chroma_port=port)
     said: list[str] = []
