@@ -170,6 +170,13 @@ def _doc_entries(doc: Document, notes: Annotations) -> Iterator[tuple[Entry, Uni
             yield _entry(doc, article, unit, grain, notes), unit
 
 
+def unit_entry(doc: Document, unit: Article | Paragraph | Item) -> Entry:
+    """An entry for any unit, indexed or not (the one 款 of a one-款 article is indexed as its 条)."""
+    article = doc.article(unit.ref.article, unit.ref.suffix)
+    grain = "article" if isinstance(unit, Article) else "paragraph" if isinstance(unit, Paragraph) else "item"
+    return _entry(doc, article, unit, grain, Annotations({}, {}))
+
+
 def _entry(doc: Document, article: Article, unit: Article | Paragraph | Item, grain: str, notes: Annotations) -> Entry:
     meta, ref = doc.meta, unit.ref
     return Entry(
@@ -334,26 +341,34 @@ def _describe_store(store: dict[str, Any]) -> str:
 
 def status(settings: Settings, want: Expected) -> list[str]:
     """Reasons the index must be (re)built; empty when the current index matches and is whole."""
+    return _inspect(settings, want)[0]
+
+
+Opened = tuple[IndexManifest, Any, Any]  # manifest, Chroma client, collection
+
+
+def _inspect(settings: Settings, want: Expected) -> tuple[list[str], Opened | None]:
+    """Check the index on disk once; when it is usable, hand back what the check opened."""
     path = settings.index_dir / MANIFEST
     if not path.is_file():
-        return ["索引尚未构建"]
+        return ["索引尚未构建"], None
     try:
         manifest = IndexManifest.read(path)
     except IndexNotReady as exc:
-        return [str(exc)]
+        return [str(exc)], None
     reasons = want.differences(manifest)
     if reasons:
-        return reasons
+        return reasons, None
     build = settings.index_dir / "builds" / manifest.build
     if not (build / "entries.jsonl").is_file() or not (build / "bm25").is_dir():
-        return [f"索引目录 builds/{manifest.build} 不完整"]
+        return [f"索引目录 builds/{manifest.build} 不完整"], None
     if manifest.store["kind"] == "embedded" and not (build / "chroma" / "chroma.sqlite3").is_file():
-        return [f"索引目录 builds/{manifest.build} 缺少向量库"]
+        return [f"索引目录 builds/{manifest.build} 缺少向量库"], None
     try:
-        _open_collection(settings, manifest)
+        client, collection = _open_collection(settings, manifest)
     except (IndexNotReady, VectorStoreError) as exc:
-        return [str(exc).rstrip("。")]
-    return []
+        return [str(exc).rstrip("。")], None
+    return [], (manifest, client, collection)
 
 
 def _open_collection(settings: Settings, manifest: IndexManifest) -> tuple[Any, Any]:
@@ -755,16 +770,15 @@ def open_index(settings: Settings, want: Expected, embeddings: Embeddings) -> In
     """Open the current index, refusing one built from another corpus, lexicon or model."""
     import bm25s
 
-    reasons = status(settings, want)
-    if reasons:
+    reasons, opened = _inspect(settings, want)
+    if opened is None:
         raise IndexNotReady("索引需要重建：" + "；".join(reasons) + "。请运行 regassist index（make run 会自动完成）。")
-    manifest = IndexManifest.read(settings.index_dir / MANIFEST)
+    manifest, client, collection = opened
     folder = settings.index_dir / "builds" / manifest.build
     try:
         entries = read_entries(folder / "entries.jsonl")
         bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise IndexNotReady(f"索引文件无法读取（{type(exc).__name__}）。请运行 regassist index --force 重建。") from exc
-    client, collection = _open_collection(settings, manifest)
     store = _vectorstore(client, manifest.store["collection"], embeddings)
     return Index(manifest, entries, bm25, store, collection, {e.id: i for i, e in enumerate(entries)})

@@ -27,10 +27,10 @@ from .config import Settings
 from .corpus import Corpus, load_corpus, normalize_name
 from .embeddings import Embedder, make_embeddings
 from .errors import ConfigError, RequestError
-from .index import Entry, Expected, Index, expected, open_index
+from .index import Entry, Expected, Index, expected, open_index, unit_entry
 from .numerals import CN_DIGITS, to_int
 from .references import MAX_NUMBER, UnitRef
-from .structure import Article, Item, Paragraph, SubItem
+from .structure import SubItem
 from .tokenizer import Lexicon, Tokenizer
 
 Mode = Literal["hybrid", "bm25", "dense"]
@@ -252,14 +252,6 @@ def _is_range(previous: Reference, ref: UnitRef, between: str) -> bool:
 # Retriever
 
 
-def _grain(unit: Any) -> str:
-    if isinstance(unit, Article):
-        return "article"
-    if isinstance(unit, Paragraph):
-        return "paragraph"
-    return "item"
-
-
 @dataclass(frozen=True)
 class Signals:
     """The raw evidence for one question: both rankings over units, in scope."""
@@ -387,25 +379,10 @@ class Retriever:
                 continue
             if isinstance(unit, SubItem):  # 目 are indexed with their 项
                 doc, unit = self.corpus.lookup(replace(reference.ref, subitem=None), reference.doc_id)
-            entry = self._by_id.get(unit.id) or self._entry_for(doc.id, unit)
+            entry = self._by_id.get(unit.id) or unit_entry(doc, unit)
             hits.append(Hit(entry=entry, score=1.0, source="router"))
         unique = tuple({h.entry.id: h for h in hits}.values())
         return SearchResult(query, unique, True, 1.0 if unique else 0.0, bool(unique), tuple(notices))
-
-    def _entry_for(self, doc_id: str, unit: Paragraph | Item | Article) -> Entry:
-        """An entry for a unit the index keeps only inside its article (the one 款 of an article)."""
-        doc = self.corpus.documents[doc_id]
-        article = self._by_id[f"{doc_id}:{unit.ref.article_key}"]
-        return replace(
-            article,
-            id=unit.id,
-            paragraph=unit.ref.paragraph,
-            item=unit.ref.item,
-            grain=_grain(unit),
-            label=doc.label(unit),
-            text=unit.text,
-            terms="",
-        )
 
     def _mask(self, doc_ids: tuple[str, ...]) -> Any:
         """Which entries are in scope, as a boolean array; a handful of scopes recur, so kept."""

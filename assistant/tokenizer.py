@@ -97,7 +97,8 @@ class Tokenizer:
         return self._jieba
 
     def normalize(self, text: str) -> str:
-        self._tok  # noqa: B018 — loads the converter
+        if self._converter is None:
+            self.warm_up()
         return normalize(text, self._converter)
 
     def tokens(self, text: str) -> list[str]:

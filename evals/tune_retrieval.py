@@ -10,7 +10,7 @@ set is scored for the report only, never used to choose anything.
 
 Relevance: logistic regression of "in scope" over the query features (`QUERY_FEATURES`), dev and
 national questions against out_of_scope_dev; the threshold is the highest that wrongly abstains
-on at most 2% of in-scope dev questions.
+on at most 2% of those in-scope questions.
 """
 
 from __future__ import annotations
