@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .amounts import parse_amount, parse_date
+from .calculators import AdjustmentInput, Calculation, Calculators, RouteInput
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .errors import RegassistError, RequestError
@@ -47,6 +50,12 @@ def _chinese(exc: click.UsageError) -> click.UsageError:
         message = f"没有选项 {exc.option_name}。"
     elif exc.message.startswith("No such command"):
         message = f"没有这个命令：{exc.message.split(' ', 3)[-1].rstrip('.')}。"
+    elif isinstance(exc, click.BadParameter) and exc.param is not None:
+        hint = exc.param_hint or exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.human_readable_name
+        detail = exc.message
+        if isinstance(exc.param.type, click.Choice):
+            detail = "可选值为 " + "、".join(map(str, exc.param.type.choices)) + "。"
+        message = f"{hint} 的取值无效：{detail}"
     elif exc.message.startswith("Got unexpected extra argument"):
         message = f"多余的参数：{exc.message.split('(', 1)[-1].rstrip(')')}。"
     else:
@@ -112,6 +121,10 @@ class _Lazy:
         if self._corpus is None:
             self._corpus = load_corpus(self.settings)
         return self._corpus
+
+    @property
+    def calculators(self) -> Calculators:
+        return Calculators.create(self.settings, self.corpus)
 
 
 @cli.command()
@@ -235,6 +248,177 @@ def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bo
         raise RequestError("；".join(result.notices))
     for notice in result.notices:
         click.echo(f"注意：{notice}", err=True)
+
+
+@cli.group()
+def calc() -> None:
+    """计算器：监理、概算调整、效力、审批或备案、不得申报情形、自评价时间。金额可写 230万、1.5亿、2,500,000元。"""
+
+
+_JSON = click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+
+
+def _emit(result: Calculation, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.render())
+
+
+def _amount(value: str | None, option: str, name: str) -> Decimal | None:
+    return None if value is None else parse_amount(value, field=f"{option}（{name}）")
+
+
+@calc.command()
+@click.option("--total", required=True, help="项目总投资，如 230万。")
+@_AS_OF
+@_JSON
+@click.pass_obj
+def supervision(obj: _Lazy, total: str, as_of: date | None, as_json: bool) -> None:
+    """是否须实行监理制（第十九条）。"""
+    amount = _amount(total, "--total", "总投资")
+    _emit(obj.calculators.supervision(amount, as_of=as_of or date.today()), as_json)
+
+
+@calc.command()
+@click.option("--total", required=True, help="批复概算总投资。")
+@click.option("--increase", default=None, help="增加建设内容的投资（含新增内容；不填则按 --new 计）。")
+@click.option("--decrease", default="0元", show_default=True, help="减少建设内容的投资。")
+@click.option("--new", "new_content", default="0元", show_default=True, help="新增建设内容的投资。")
+@click.option("--savings", default="0元", show_default=True, help="招标采购形成的资金结余（不计入调整范围）。")
+@click.option(
+    "--within-estimate/--exceeds-estimate",
+    default=None,
+    help="投资规模是否未超出概算批复（不填则按 总投资+增加−减少 计算）。",
+)
+@click.option("--goal-unchanged/--goal-changed", default=None, help="建设目标是否不变（不填则按不变假设）。")
+@click.option(
+    "--situation",
+    type=click.Choice(["1", "2", "3", "none"]),
+    default=None,
+    help="符合第一款第几项情形；none 表示都不符合（不填则按符合假设）。",
+)
+@_AS_OF
+@_JSON
+@click.pass_obj
+def adjust(
+    obj: _Lazy,
+    total: str,
+    increase: str | None,
+    decrease: str,
+    new_content: str,
+    savings: str,
+    within_estimate: bool | None,
+    goal_unchanged: bool | None,
+    situation: str | None,
+    as_of: date | None,
+    as_json: bool,
+) -> None:
+    """项目建设单位能否自行调整概算并备案（第二十一条）。"""
+    given = AdjustmentInput(
+        total=_amount(total, "--total", "批复概算总投资"),
+        increase=_amount(increase, "--increase", "增加的投资") if increase is not None else None,
+        decrease=_optional_amount(decrease, "--decrease", "减少的投资"),
+        new_content=_optional_amount(new_content, "--new", "新增建设内容投资"),
+        savings=_optional_amount(savings, "--savings", "招标采购结余"),
+        within_estimate=within_estimate,
+        goal_unchanged=goal_unchanged,
+        situation=None if situation is None else (0 if situation == "none" else int(situation)),
+    )
+    _emit(obj.calculators.adjustment(given, as_of=as_of or date.today()), as_json)
+
+
+def _optional_amount(value: str, option: str, name: str) -> Decimal:
+    return parse_amount(value, field=f"{option}（{name}）", allow_zero=True)
+
+
+@calc.command()
+@click.option("--date", "when", default=None, help="查询日期：2027-03-01、2027年3月、明年…（默认 --as-of 或今天）。")
+@click.option("--doc", "doc_name", default=None, help="文件名称、简称或文号（默认：办法）。")
+@_AS_OF
+@_JSON
+@click.pass_obj
+def validity(obj: _Lazy, when: str | None, doc_name: str | None, as_of: date | None, as_json: bool) -> None:
+    """文件在某日是否有效（办法第二十九条；其他文件按清单记录的日期）。"""
+    day = as_of or date.today()
+    span = parse_date(when, as_of=day, field="--date（查询日期）") if when is not None else None
+    _emit(obj.calculators.validity(doc_name, span, as_of=day), as_json)
+
+
+@calc.command()
+@click.option(
+    "--funding",
+    multiple=True,
+    required=True,
+    help="资金来源，可重复：municipal（市本级财政资金）、service（采购服务）、special（国家和自治区专项资金）、enterprise（企业无偿提供）、self（自筹资金），也可写中文。",
+)
+@click.option("--in-library/--not-in-library", default=None, help="是否已纳入项目库管理。")
+@click.option("--in-plan/--not-in-plan", default=None, help="是否已纳入年度计划。")
+@click.option("--classified", is_flag=True, help="涉密项目。")
+@click.option("--built-before-approval/--not-built", default=None, help="是否已在审批前开工建设。")
+@click.option("--civil-works/--no-civil-works", default=None, help="是否涉及新建土建工程或高耗能项目。")
+@_AS_OF
+@_JSON
+@click.pass_obj
+def route(
+    obj: _Lazy,
+    funding: tuple[str, ...],
+    in_library: bool | None,
+    in_plan: bool | None,
+    classified: bool,
+    built_before_approval: bool | None,
+    civil_works: bool | None,
+    as_of: date | None,
+    as_json: bool,
+) -> None:
+    """走审批还是备案制，审批包括哪些环节（第五、七、八、十一、十二条）。"""
+    given = RouteInput(funding, in_library, in_plan, classified, built_before_approval, civil_works)
+    _emit(obj.calculators.approval_route(given, as_of=as_of or date.today()), as_json)
+
+
+@calc.command("negative-list")
+@click.option("--kind", default=None, help="项目类型：新建、升级改造、其他（new / upgrade / other）。")
+@click.option("--yes", "yes_facts", multiple=True, help="成立的项目情况（可重复），见 --list。")
+@click.option("--no", "no_facts", multiple=True, help="不成立的项目情况（可重复），见 --list。")
+@click.option("--list", "list_facts", is_flag=True, help="列出可填写的项目情况。")
+@_AS_OF
+@_JSON
+@click.pass_obj
+def negative_list(
+    obj: _Lazy,
+    kind: str | None,
+    yes_facts: tuple[str, ...],
+    no_facts: tuple[str, ...],
+    list_facts: bool,
+    as_of: date | None,
+    as_json: bool,
+) -> None:
+    """是否属于第十条“原则上不得申报”的情形；未填写的情况按未知处理。"""
+    calculators = obj.calculators
+    if list_facts:
+        for key, fact in calculators.rules.negative_list.facts.items():
+            if not key.startswith("is_"):
+                click.echo(f"{key}\t{fact.label}")
+        return
+    both = set(yes_facts) & set(no_facts)
+    if both:
+        raise RequestError(f"同一情况既填了 --yes 又填了 --no：{'、'.join(sorted(both))}。")
+    facts: dict[str, bool | None] = {name: True for name in yes_facts} | {name: False for name in no_facts}
+    _emit(calculators.negative_list(kind, facts, as_of=as_of or date.today()), as_json)
+
+
+@calc.command("self-eval")
+@click.option("--accepted", required=True, help="通过验收的日期：2025-06-01、2025年6月…")
+@click.option("--live", default=None, help="投入运行的日期（晚于验收时填写）。")
+@_AS_OF
+@_JSON
+@click.pass_obj
+def self_eval(obj: _Lazy, accepted: str, live: str | None, as_of: date | None, as_json: bool) -> None:
+    """何时开展自评价（第二十三条：验收并投入运行后一至两年内）。"""
+    day = as_of or date.today()
+    done = parse_date(accepted, as_of=day, field="--accepted（验收日期）")
+    running = parse_date(live, as_of=day, field="--live（投入运行日期）") if live else None
+    _emit(obj.calculators.self_evaluation(done, running, as_of=day), as_json)
 
 
 def _search_record(retriever: Any, result: Any) -> dict[str, Any]:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     chroma_port: int | None = Field(default=None, ge=1, le=65535)
     # Fusion weights and relevance calibration, chosen on the dev set by evals/tune_retrieval.py.
     retrieval_config: Path | None = None
+    # Calculator rules bound to their clauses; defaults to corpus_dir/rules.toml.
+    rules: Path | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     @property
     def retrieval_config_path(self) -> Path:
         return self.retrieval_config or self.corpus_dir / "retrieval.toml"
+
+    @property
+    def rules_path(self) -> Path:
+        return self.rules or self.corpus_dir / "rules.toml"
 
     @model_validator(mode="after")
     def _server_needs_host_and_port(self) -> Settings:

@@ -67,3 +67,15 @@ class EmbeddingError(CorpusError):
 
 class VectorStoreError(CorpusError):
     """The vector store (embedded Chroma or a Chroma server) cannot be used."""
+
+
+class AmountError(RequestError):
+    """An amount or ratio is unreadable, negative, zero, or beyond any project's size."""
+
+
+class DateError(RequestError):
+    """A date or term is unreadable or does not exist."""
+
+
+class RuleError(CorpusError):
+    """The rule data (corpus/rules.toml) is invalid or no longer matches the text it cites."""

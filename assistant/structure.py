@@ -230,10 +230,17 @@ class Document:
         cited without the 款, as statutes do (第十条第（三）项)."""
         if isinstance(unit, Heading):
             return f"{self.meta.cite_title()}{unit.name}"
+        return f"{self.meta.cite_title()}{self.unit_label(unit)}"
+
+    def short_label(self, unit: Unit) -> str:
+        """'办法 第十条第（三）项' — the form answers print inside 【】."""
+        return f"{self.meta.short_name} {self.unit_label(unit)}"
+
+    def unit_label(self, unit: Unit) -> str:
         ref = unit.ref
         if isinstance(unit, Item | SubItem) and len(self.article(ref.article, ref.suffix).paragraphs) == 1:
             ref = replace(ref, paragraph=None)
-        return f"{self.meta.cite_title()}{ref.label()}"
+        return ref.label()
 
 
 def _count_message(owner: str, kind: str, count: int, wanted: str) -> str:

@@ -126,3 +126,13 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+# --- calculators: the real rule data bound to the real 办法 ----------------------------------------
+
+
+@pytest.fixture(scope="session")
+def calculators(default_corpus: Corpus):
+    from assistant.calculators import Calculators
+
+    return Calculators.create(Settings(extra_docs=None), default_corpus)

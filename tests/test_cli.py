@@ -313,3 +313,112 @@ def test_invalid_settings_are_named_in_chinese(
         monkeypatch.setenv(key, value)
     result = run_indexed("index", "--check")
     assert result.exit_code == 3 and message in result.stderr
+
+
+# --- calc -------------------------------------------------------------------------------------------
+
+
+def test_calc_supervision_readable_and_json(run) -> None:
+    result = run("calc", "supervision", "--total", "230万", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("需要。") and "原则上应实行监理制" in lines[0]
+    assert "计算过程：" in lines and "依据：" in lines
+    assert "4. 比较：230万元 ≥ 200万元 → 达到门槛" in lines
+    payload = json.loads(run("calc", "supervision", "--total", "199.99万元", "--json", "--as-of", "2026-11-26").stdout)
+    assert payload["outcome"]["supervision_required"] is False
+    assert payload["inputs"] == {"total_yuan": 1999900}
+    assert payload["citations"][0]["label"] == "办法 第十九条"
+
+
+def test_calc_adjust_the_issue_example(run) -> None:
+    args = ("calc", "adjust", "--total", "1000万", "--increase", "100万", "--decrease", "100万", "--new", "40万")
+    result = run(*args, "--json", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["outcome"]["self_adjust_allowed"] is True
+    assert payload["outcome"]["checks"]["adjustment_ratio"]["ratio_text"] == "10%"
+    assert payload["inputs"]["new_content_yuan"] == 400_000 and payload["inputs"]["savings_yuan"] == 0
+    refused = run(
+        "calc",
+        "adjust",
+        "--total",
+        "5000万",
+        "--increase",
+        "210万",
+        "--decrease",
+        "210万",
+        "--new",
+        "210万",
+        "--goal-unchanged",
+        "--situation",
+        "2",
+    )
+    assert refused.exit_code == 0 and refused.stdout.startswith("不能自行调整。新增建设内容210万元超过200万元")
+    assert "假设" not in refused.stdout
+
+
+def test_calc_validity(run) -> None:
+    expired = run("calc", "validity", "--date", "2027-03-01")
+    assert expired.exit_code == 0 and expired.stdout.startswith("已失效。")
+    relative = json.loads(run("calc", "validity", "--date", "明年", "--as-of", "2026-11-26", "--json").stdout)
+    assert relative["outcome"]["date_from"] == "2027-01-01" and relative["outcome"]["in_force"] is False
+    law = json.loads(run("calc", "validity", "--doc", "政府采购法", "--as-of", "2026-11-26", "--json").stdout)
+    assert law["outcome"]["in_force"] is True and law["outcome"]["document_id"] == "prc-government-procurement-law"
+
+
+def test_calc_route_negative_list_and_self_eval(run) -> None:
+    route = json.loads(
+        run("calc", "route", "--funding", "市本级财政资金", "--in-library", "--in-plan", "--json").stdout
+    )
+    assert route["outcome"]["route"] == "approval" and route["outcome"]["stages"][0] == "项目建议书"
+    filing = run("calc", "route", "--funding", "self", "--funding", "special")
+    assert filing.exit_code == 0 and filing.stdout.startswith("实行备案制管理。")
+    screen = run(
+        "calc", "negative-list", "--kind", "升级改造", "--yes", "new_infrastructure", "--no", "on_gov_cloud", "--json"
+    )
+    assert json.loads(screen.stdout)["outcome"]["grounds"] == [1, 3]
+    listed = run("calc", "negative-list", "--list")
+    assert "on_gov_cloud\t已部署或迁移到政务云" in listed.stdout and "is_new" not in listed.stdout
+    window = json.loads(
+        run("calc", "self-eval", "--accepted", "2025年6月1日", "--as-of", "2026-11-26", "--json").stdout
+    )
+    assert (window["outcome"]["window_start"], window["outcome"]["window_end"]) == ("2026-06-01", "2027-06-01")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("supervision", "--total", "230"), "--total（总投资）“230”没有单位"),
+        (("supervision", "--total", "-5万"), "是负数"),
+        (("supervision", "--total", "0"), "为零"),
+        (("supervision", "--total", "很多钱"), "无法识别--total（总投资）“很多钱”"),
+        (("supervision", "--total", "5万亿"), "超过1000亿元"),
+        (("adjust", "--total", "1000万", "--decrease", "abc"), "无法识别--decrease（减少的投资）"),
+        (("adjust", "--total", "1000万"), "至少一项大于零"),
+        (("validity", "--date", "2025-02-30"), "不是存在的日期"),
+        (("validity", "--doc", "不存在的条例"), "未找到文件"),
+        (("route", "--funding", "贷款"), "不认识的资金来源"),
+        (("negative-list", "--yes", "replaceable", "--no", "replaceable"), "既填了 --yes 又填了 --no"),
+        (("negative-list", "--yes", "机房"), "不认识的项目情况"),
+        (("self-eval", "--accepted", "某天"), "无法识别--accepted（验收日期）"),
+    ],
+)
+def test_calc_bad_input_exit_2_without_a_verdict(run, args: tuple[str, ...], message: str) -> None:
+    result = run("calc", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("错误：") and message in result.stderr
+
+
+def test_calc_usage_errors_in_chinese(run) -> None:
+    result = run("calc", "adjust", "--total", "1000万", "--situation", "4")
+    assert result.exit_code == 2 and "可选值为 1、2、3、none" in result.stderr
+    missing = run("calc", "supervision")
+    assert missing.exit_code == 2 and "缺少" in missing.stderr
+
+
+def test_calc_with_broken_rule_data_exits_3(run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("REGASSIST_RULES", str(tmp_path / "missing.toml"))
+    result = run("calc", "supervision", "--total", "230万")
+    assert result.exit_code == 3 and "找不到规则数据文件" in result.stderr

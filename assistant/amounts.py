@@ -1,0 +1,302 @@
+"""Amounts, ratios, terms and dates as people write them in Chinese: 230万, 1.5亿, 两百万, 百分之十五,
+2027年3月, 明年. Money is exact (Decimal 元, to the 分); numerals are read by cn2an.
+
+Every failure is an AmountError or DateError whose message names the input and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+import cn2an
+
+from .errors import AmountError, DateError
+
+CENT = Decimal("0.01")
+# No 政务信息化 project comes near this; a bigger figure is a slip of unit or digits.
+MAX_AMOUNT = Decimal("100000000000")  # 1000亿元
+_UNITS = {"": 1, "千": 10**3, "万": 10**4, "十万": 10**5, "百万": 10**6, "千万": 10**7, "亿": 10**8}
+_CN = "零〇一二三四五六七八九十百千两点"
+_AMOUNT = re.compile(rf"^(?P<num>\d+(?:\.\d+)?|[{_CN}]+)(?P<unit>千万|百万|十万|千|万|亿)?(?P<yuan>元)?$")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_PREFIXES = ("人民币", "rmb", "¥", "￥")
+_YUAN = ("块钱", "块", "圆")
+
+
+def _normalize(text: str) -> str:
+    """NFKC folds full-width digits, ，and ％; spaces go; 圆/块 mean 元; 萬/億 are 万/亿; a closing 整 is dropped."""
+    s = unicodedata.normalize("NFKC", text).strip().lower()
+    s = re.sub(r"\s+", "", s).replace("萬", "万").replace("億", "亿")
+    for word in _YUAN:
+        s = s.replace(word, "元")
+    return s.removesuffix("整")
+
+
+def parse_amount(
+    text: str | int | float | Decimal, *, field: str = "金额", default_unit: str | None = None, allow_zero: bool = False
+) -> Decimal:
+    """An amount in 元. A number without 元/万/亿 is refused unless `default_unit` ('元', '万元') says what it is:
+    230 could be 230元 or 230万元, and guessing would decide the verdict. Zero needs no unit, and is
+    refused unless `allow_zero` (an input such as 减少额 may be nothing)."""
+    raw = str(text)
+    s = _normalize(raw)
+    for prefix in _PREFIXES:  # ¥230 and 人民币230 say 元 already
+        if s.startswith(prefix):
+            s = s.removeprefix(prefix)
+            default_unit = default_unit or "元"
+    if not s:
+        raise AmountError(f"{field}为空，请填写金额，如 230万 或 2300000元。")
+    if s.startswith(("-", "负", "−")):
+        raise AmountError(f"{field}“{raw}”是负数：金额必须大于零。")
+    s = s.lstrip("+")
+    s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
+    if "," in s:
+        raise AmountError(f"{field}“{raw}”的千位分隔符位置不对，请写成 2,500,000元 或 2500000元。")
+    if not re.search(r"[元万亿千百]", s) and default_unit is not None:
+        s += default_unit.removesuffix("元") + "元"
+    value = _read_amount(s)
+    if value is None:
+        raise AmountError(f"无法识别{field}“{raw}”，请写成 230万、230万元、1.5亿 或 2500000元。")
+    if value == 0:  # nothing needs no unit
+        return check_amount(Decimal(0), raw, field=field, allow_zero=allow_zero)
+    if not re.search(r"[元万亿千百]", s):
+        raise AmountError(
+            f"{field}“{raw}”没有单位：请写明是 {format_amount(value)} 还是 {format_amount(value * 10**4)}（如 230万 或 2300000元）。"
+        )
+    return check_amount(value, raw, field=field, allow_zero=allow_zero)
+
+
+def check_amount(value: Decimal, raw: str | None = None, *, field: str = "金额", allow_zero: bool = False) -> Decimal:
+    """Refuse what no project budget can be: negative, zero (unless allowed), finer than 分, absurdly large."""
+    shown = raw if raw is not None else format_amount(value)
+    if value < 0:
+        raise AmountError(f"{field}“{shown}”是负数：金额必须大于零。")
+    if value == 0 and not allow_zero:
+        raise AmountError(f"{field}“{shown}”为零：金额必须大于零。")
+    if value > MAX_AMOUNT:
+        raise AmountError(f"{field}“{shown}”超过1000亿元，不像政务信息化项目的金额，请检查单位或位数。")
+    if value != value.quantize(CENT):
+        raise AmountError(f"{field}“{shown}”精确到分以下，金额最小单位为分（0.01元）。")
+    return value
+
+
+def _read_amount(s: str) -> Decimal | None:
+    m = _AMOUNT.match(s)
+    if m:
+        number = _number(m.group("num"))
+        if number is None:
+            return None
+        return number * _UNITS[m.group("unit") or ""]
+    # Mixed forms such as 1亿2000万 or 一亿二千万五百: cn2an's smart mode reads them whole.
+    body = s.removesuffix("元")
+    if not body or not re.fullmatch(rf"[\d.{_CN}万亿]+", body):
+        return None
+    try:
+        value = cn2an.cn2an(body, "smart")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return Decimal(str(value))
+
+
+def _number(s: str) -> Decimal | None:
+    if s[0].isdigit():
+        try:
+            return Decimal(s)
+        except InvalidOperation:
+            return None
+    try:
+        value = cn2an.cn2an(s.replace("两", "二").replace("〇", "零"), "strict")
+    except (ValueError, KeyError, IndexError):
+        return None
+    return Decimal(str(value))
+
+
+def parse_ratio(text: str, *, field: str = "比例") -> Fraction:
+    """15%, 15％, 百分之十五, 百分之15, 15.5% → an exact fraction of one."""
+    raw = text
+    s = _normalize(text)
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)%", s) or re.fullmatch(rf"百分之(\d+(?:\.\d+)?|[{_CN}]+)", s)
+    number = _number(m.group(1)) if m else None
+    if number is None:
+        raise AmountError(f"无法识别{field}“{raw}”，请写成 15% 或 百分之十五。")
+    if number < 0 or number > 100:
+        raise AmountError(f"{field}“{raw}”应在0%到100%之间。")
+    return Fraction(number) / 100
+
+
+def parse_years(text: str, *, field: str = "期限") -> int:
+    """两年, 2年, 一年 → whole years."""
+    s = _normalize(text)
+    m = re.fullmatch(rf"(\d+|[{_CN}]+)(?:个)?(?:年|周年)", s)
+    number = _number(m.group(1)) if m else None
+    if number is None or number != int(number) or number <= 0:
+        raise DateError(f"无法识别{field}“{text}”，请写成 两年 或 2年。")
+    return int(number)
+
+
+def parse_year_range(text: str, *, field: str = "期间") -> tuple[int, int]:
+    """一至两年, 1-2年, 1到2年 → (1, 2)."""
+    s = _normalize(text)
+    m = re.fullmatch(rf"(\d+|[{_CN}]+)(?:年)?(?:至|到|-|~|—)(\d+|[{_CN}]+)(?:个)?年", s)
+    low = _number(m.group(1)) if m else None
+    high = _number(m.group(2)) if m else None
+    if low is None or high is None or low != int(low) or high != int(high) or not 0 < low <= high:
+        raise DateError(f"无法识别{field}“{text}”，请写成 一至两年 或 1-2年。")
+    return int(low), int(high)
+
+
+# --- money and ratios for people ----------------------------------------------------------------
+
+
+def format_amount(value: Decimal) -> str:
+    """2300000 → 230万元, 1999900 → 199.99万元, 150000000 → 1.5亿元, 2500.5 → 2,500.50元."""
+    value = Decimal(value)
+    for unit, size in (("亿元", Decimal(10**8)), ("万元", Decimal(10**4))):
+        scaled = value / size
+        if abs(value) >= size and scaled == scaled.quantize(Decimal("0.0001")):
+            return f"{_plain(scaled)}{unit}"
+    if value == value.to_integral_value():
+        return f"{int(value):,}元"
+    return f"{value.quantize(CENT):,}元"
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def format_ratio(value: Fraction) -> str:
+    """Exact when it terminates within four decimals (15%, 12.5%), else 约 with two (约 3.33%)."""
+    percent = value * 100
+    for places in range(5):
+        scaled = percent * 10**places
+        if scaled.denominator == 1:
+            return f"{_plain(Decimal(int(scaled)) / 10**places)}%"
+    rounded = Decimal(percent.numerator) / Decimal(percent.denominator)
+    return f"约{rounded.quantize(CENT)}%"
+
+
+def yuan_json(value: Decimal) -> int | float:
+    """Amounts in JSON: an integer of 元 where exact, else a float to the 分."""
+    return int(value) if value == value.to_integral_value() else float(value.quantize(CENT))
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    """A day, or a whole month or year when that is all the text says (2027年3月 is 03-01 to 03-31)."""
+
+    start: date
+    end: date
+    text: str
+
+    @property
+    def is_day(self) -> bool:
+        return self.start == self.end
+
+    def describe(self) -> str:
+        if self.is_day:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
+
+    @classmethod
+    def day(cls, day: date) -> DateSpan:
+        return cls(day, day, day.isoformat())
+
+
+MIN_YEAR, MAX_YEAR = 1949, 2100
+_RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "昨天": -1, "昨日": -1, "前天": -2}
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "明年": 1, "下一年": 1, "后年": 2, "去年": -1, "上一年": -1, "前年": -2}
+_RELATIVE_MONTHS = {"本月": 0, "这个月": 0, "下个月": 1, "下月": 1, "上个月": -1, "上月": -1}
+_YMD = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
+_YM = re.compile(r"(\d{4})[-/.年](\d{1,2})月?(初|底|末|中)?")
+_Y = re.compile(r"(\d{4})年?(初|底|末)?")
+
+
+def parse_date(text: str | date, *, as_of: date, field: str = "日期") -> DateSpan:
+    """2025-06-01, 2025年6月1日, 二〇二五年六月一日, 2027年3月 (the month), 2027年 (the year), 明年 / 下个月 /
+    今天 (relative to `as_of`), 明年3月."""
+    if isinstance(text, date):
+        return DateSpan.day(text)
+    raw = text
+    s = _normalize(text)
+    if not s:
+        raise DateError(f"{field}为空，请填写日期，如 2025-06-01 或 2027年3月。")
+    if re.search(r"[〇零一二三四五六七八九十]", s):
+        s = cn2an.transform(s, "cn2an")
+    try:
+        span = _read_date(s, as_of)
+    except ValueError:
+        raise DateError(f"{field}“{raw}”不是存在的日期（如 2月30日），请检查。") from None
+    if span is None:
+        raise DateError(f"无法识别{field}“{raw}”，请写成 2025-06-01、2025年6月1日、2027年3月 或 明年。")
+    if not (MIN_YEAR <= span.start.year <= MAX_YEAR and MIN_YEAR <= span.end.year <= MAX_YEAR):
+        raise DateError(f"{field}“{raw}”的年份超出 {MIN_YEAR}–{MAX_YEAR}，请检查。")
+    return DateSpan(span.start, span.end, raw.strip())
+
+
+def _read_date(s: str, as_of: date) -> DateSpan | None:
+    if s in _RELATIVE_DAYS:
+        day = as_of + timedelta(days=_RELATIVE_DAYS[s])
+        return DateSpan(day, day, s)
+    for word, shift in _RELATIVE_YEARS.items():
+        if s.startswith(word):
+            rest = s.removeprefix(word)
+            year = as_of.year + shift
+            if not rest:
+                return _year(year)
+            m = re.fullmatch(r"(\d{1,2})月(?:(\d{1,2})[日号])?", rest)
+            if m:
+                return _day(year, int(m.group(1)), int(m.group(2))) if m.group(2) else _month(year, int(m.group(1)))
+            if rest in ("初", "底", "末", "年初", "年底", "年末"):
+                return _year_part(year, rest[-1])
+            return None
+    if s in _RELATIVE_MONTHS:
+        index = as_of.year * 12 + as_of.month - 1 + _RELATIVE_MONTHS[s]
+        return _month(index // 12, index % 12 + 1)
+    if m := _YMD.fullmatch(s):
+        return _day(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    if m := _YM.fullmatch(s):
+        year, month, part = int(m.group(1)), int(m.group(2)), m.group(3)
+        span = _month(year, month)
+        if part in ("底", "末"):
+            return DateSpan(span.end, span.end, s)
+        if part == "初":
+            return DateSpan(span.start, span.start, s)
+        return span
+    if (m := _Y.fullmatch(s)) and ("年" in s or len(s) == 4):
+        return _year_part(int(m.group(1)), m.group(2)) if m.group(2) else _year(int(m.group(1)))
+    return None
+
+
+def _day(year: int, month: int, day: int) -> DateSpan:
+    d = date(year, month, day)
+    return DateSpan(d, d, d.isoformat())
+
+
+def _month(year: int, month: int) -> DateSpan:
+    last = calendar.monthrange(year, month)[1]
+    return DateSpan(date(year, month, 1), date(year, month, last), f"{year}-{month:02d}")
+
+
+def _year(year: int) -> DateSpan:
+    return DateSpan(date(year, 1, 1), date(year, 12, 31), str(year))
+
+
+def _year_part(year: int, part: str) -> DateSpan:
+    day = date(year, 12, 31) if part in ("底", "末") else date(year, 1, 1)
+    return DateSpan(day, day, day.isoformat())
+
+
+def add_years(day: date, years: int) -> date:
+    """The corresponding day `years` later; 2月29日 with no counterpart falls on the month's last day."""
+    year = day.year + years
+    last = calendar.monthrange(year, day.month)[1]
+    return date(year, day.month, min(day.day, last))

@@ -1,0 +1,788 @@
+"""Deterministic calculators over the rule data: each returns a verdict, the ordered steps that reach
+it (quoting the clauses verbatim), and the units it cites. No language model does arithmetic here.
+
+Amounts are Decimal 元 and ratios exact Fractions, so a boundary (exactly 200万元, exactly 15%) is
+decided exactly. `Calculators.create()` loads and binds the rules once; every method is then pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from .amounts import DateSpan, add_years, check_amount, format_amount, format_ratio, yuan_json
+from .config import Settings
+from .corpus import Corpus
+from .errors import AmountError, DateError, RequestError
+from .numerals import to_chinese
+from .rules import Quote, RuleBook, load_rules
+from .structure import EXPIRED, IN_FORCE, NOT_YET, UNKNOWN, DocumentMeta
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a trace; when it quotes the regulation, `quote` holds the verbatim slice."""
+
+    text: str
+    quote: Quote | None = None
+
+    def render(self) -> str:
+        if self.quote is None:
+            return self.text
+        lead = f"{self.text}：" if self.text else ""
+        return f"{lead}{self.quote.tag}“{self.quote.text}”"
+
+
+@dataclass(frozen=True)
+class Calculation:
+    rule: str  # supervision, adjustment, validity, approval_route, negative_list, self_evaluation
+    title: str
+    as_of: date
+    conclusion: str  # the verdict first, as the answer states it
+    inputs: Mapping[str, Any]
+    outcome: Mapping[str, Any]
+    steps: tuple[Step, ...]
+    assumptions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    citations: tuple[Quote, ...] = field(default=())
+
+    @property
+    def trace(self) -> list[str]:
+        return [step.render() for step in self.steps]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "title": self.title,
+            "as_of": self.as_of.isoformat(),
+            "conclusion": self.conclusion,
+            "inputs": dict(self.inputs),
+            "outcome": dict(self.outcome),
+            "trace": self.trace,
+            "assumptions": list(self.assumptions),
+            "warnings": list(self.warnings),
+            "citations": [q.citation() for q in self.citations],
+        }
+
+    def render(self) -> str:
+        lines = [self.conclusion, "", "计算过程："]
+        lines += [f"{i}. {text}" for i, text in enumerate(self.trace, 1)]
+        if self.assumptions:
+            lines += ["", "假设（未提供，按此计算）："] + [f"- {a}" for a in self.assumptions]
+        if self.warnings:
+            lines += ["", "注意："] + [f"- {w}" for w in self.warnings]
+        lines += ["", "依据："] + [f"- {q.tag}{q.text}" for q in self.citations]
+        return "\n".join(lines)
+
+
+# --- inputs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdjustmentInput:
+    """第二十一条. `increase` includes the new content (None: the new content is the whole increase).
+    `within_estimate` left None is computed from the amounts; `goal_unchanged` and `situation` left None
+    are stated as assumptions; `situation` 0 means none of the three applies."""
+
+    total: Decimal
+    increase: Decimal | None = None
+    decrease: Decimal = Decimal(0)
+    new_content: Decimal = Decimal(0)
+    savings: Decimal = Decimal(0)
+    within_estimate: bool | None = None  # None: computed as total + increase − decrease ≤ total
+    goal_unchanged: bool | None = None
+    situation: int | None = None
+
+
+@dataclass(frozen=True)
+class RouteInput:
+    funding: tuple[str, ...]  # funding keys (or labels/aliases) from the rule data
+    in_library: bool | None = None
+    in_plan: bool | None = None
+    classified: bool = False
+    built_before_approval: bool | None = None  # construction began before approval
+    civil_works: bool | None = None
+
+
+ProjectKind = Literal["new", "upgrade", "other"]
+KINDS: Mapping[str, ProjectKind] = {
+    "new": "new",
+    "新建": "new",
+    "upgrade": "upgrade",
+    "升级改造": "upgrade",
+    "升级": "upgrade",
+    "改造": "upgrade",
+    "other": "other",
+    "其他": "other",
+}
+
+
+# --- the calculators --------------------------------------------------------------------------------
+
+
+class Calculators:
+    """The six calculators over one bound rule book; `create()` does the loading."""
+
+    def __init__(self, rules: RuleBook, corpus: Corpus) -> None:
+        self.rules = rules
+        self.corpus = corpus
+
+    @classmethod
+    def create(cls, settings: Settings, corpus: Corpus) -> Calculators:
+        return cls(load_rules(settings, corpus), corpus)
+
+    # 1. 第十九条
+    def supervision(self, total: Decimal, *, as_of: date) -> Calculation:
+        rule = self.rules.supervision
+        total = check_amount(Decimal(total), field="总投资")
+        threshold = rule.threshold
+        required = threshold.holds(total)
+        shown = format_amount(total)
+        steps = [
+            Step("规则", rule.clause),
+            Step(f"总投资：{shown}"),
+            Step(f"门槛：{threshold.raw}，“{threshold.bound}”含本数", threshold.quote),
+            Step(
+                f"比较：{shown} {threshold.symbol if required else _negate(threshold.op)} {threshold.raw}"
+                f" → {'达到' if required else '未达到'}门槛"
+            ),
+        ]
+        if required:
+            conclusion = (
+                f"需要。总投资{shown}，达到“{threshold.raw}{threshold.bound}”的标准，"
+                f"原则上应实行监理制，对项目建设全过程进行监理（{rule.clause.label}）。"
+            )
+        else:
+            conclusion = (
+                f"第十九条不作要求。总投资{shown}，低于{threshold.raw}，不在“原则上实行监理制”的范围内"
+                f"（{rule.clause.label}）；是否实行监理，可按项目实际和有关规定确定。"
+            )
+        outcome = {
+            "supervision_required": required,
+            "total_yuan": yuan_json(total),
+            "threshold_yuan": yuan_json(threshold.value),
+            "in_principle": True,  # the clause says 原则上: exceptions are possible
+        }
+        return self._finish(
+            "supervision", rule.title, rule.doc_id, as_of, conclusion, {"total_yuan": yuan_json(total)}, outcome, steps
+        )
+
+    # 2. 第二十一条
+    def adjustment(self, given: AdjustmentInput, *, as_of: date) -> Calculation:
+        rule = self.rules.adjustment
+        total = check_amount(Decimal(given.total), field="批复概算总投资")
+        decrease = check_amount(Decimal(given.decrease), field="减少的投资", allow_zero=True)
+        new = check_amount(Decimal(given.new_content), field="新增建设内容投资", allow_zero=True)
+        savings = check_amount(Decimal(given.savings), field="招标采购结余", allow_zero=True)
+        assumptions: list[str] = []
+        if given.increase is None:
+            increase = new
+            if new:
+                assumptions.append(f"增加的投资按新增建设内容投资 {format_amount(new)} 计。")
+        else:
+            increase = check_amount(Decimal(given.increase), field="增加的投资", allow_zero=True)
+        if new > increase:
+            raise AmountError(
+                f"新增建设内容投资（{format_amount(new)}）大于增加的投资（{format_amount(increase)}）："
+                "新增内容的投资计入增加额，请核对。"
+            )
+        if decrease > total:
+            raise AmountError(
+                f"减少的投资（{format_amount(decrease)}）大于批复概算总投资（{format_amount(total)}），请核对。"
+            )
+        if increase == 0 and decrease == 0:
+            raise AmountError(
+                "请填写增加或减少建设内容的投资（至少一项大于零）；招标采购形成的资金结余不计入调整范围。"
+            )
+        if given.situation is not None and not 0 <= given.situation <= len(rule.situations):
+            raise RequestError(f"情形应为 1 到 {len(rule.situations)}（第一款所列），或 0 表示都不符合。")
+
+        steps: list[Step] = [Step("条件", rule.conditions), Step("资金调整的含义", rule.definition)]
+        checks: dict[str, dict[str, Any]] = {}
+        failures: list[str] = []
+
+        if savings:
+            steps.append(
+                Step(f"招标采购形成的资金结余 {format_amount(savings)} 不计入增加额和减少额", rule.savings_excluded)
+            )
+
+        adjusted = total + increase - decrease
+        computed = adjusted <= total
+        arithmetic = (
+            f"调整后总投资 = {format_amount(total)} + {format_amount(increase)} − {format_amount(decrease)}"
+            f" = {format_amount(adjusted)} {'≤' if computed else '>'} 批复概算 {format_amount(total)}"
+        )
+        within = computed if given.within_estimate is None else given.within_estimate
+        if given.within_estimate is None:
+            steps.append(Step(f"{arithmetic} → {'未超出' if within else '超出'}概算批复", rule.within_estimate))
+        else:
+            steps.append(Step(f"投资规模未超出概算批复：{'是' if within else '否'}（按所填）", rule.within_estimate))
+            if within and not computed:
+                steps.append(Step(f"核对：{arithmetic}；增加部分须由概算内资金（如预备费）解决，否则即超出概算批复"))
+        checks["within_estimate"] = {
+            "ok": within,
+            "adjusted_total_yuan": yuan_json(adjusted),
+            "assumed": False,
+            "stated": given.within_estimate is not None,
+        }
+        if not within:
+            failures.append(
+                f"调整后总投资{format_amount(adjusted)}超出概算批复"
+                if given.within_estimate is None
+                else "投资规模超出概算批复"
+            )
+
+        goal = given.goal_unchanged
+        if goal is None:
+            assumptions.append("建设目标不变。")
+        steps.append(Step(f"建设目标不变：{_yes_no(goal, '假设是')}", rule.goal_unchanged))
+        checks["goal_unchanged"] = {"ok": goal if goal is not None else True, "assumed": goal is None}
+        if goal is False:
+            failures.append("建设目标改变")
+
+        situation = given.situation
+        if situation is None:
+            assumptions.append("符合第一款所列情形之一：" + "；".join(q.text.rstrip(";。") for q in rule.situations))
+            steps.append(Step("符合第一款所列情形之一：假设是"))
+        elif situation == 0:
+            steps.append(Step("符合第一款所列情形之一：否"))
+            failures.append("不符合第一款所列任何情形")
+        else:
+            steps.append(Step(f"符合第一款所列情形：第（{_cn(situation)}）项", rule.situations[situation - 1]))
+        checks["situation"] = {"ok": situation != 0, "item": situation or None, "assumed": situation is None}
+
+        larger = max(increase, decrease)
+        ratio = Fraction(larger) / Fraction(total)
+        ratio_ok = rule.ratio_max.holds(ratio)
+        steps.append(
+            Step(
+                f"调整比例 = 增加 {format_amount(increase)} 与减少 {format_amount(decrease)} 中较大者 "
+                f"{format_amount(larger)} ÷ 批复概算 {format_amount(total)} = {format_ratio(ratio)}"
+                f" {rule.ratio_max.symbol if ratio_ok else _negate(rule.ratio_max.op)} {rule.ratio_max.raw}"
+                f" → {'符合' if ratio_ok else '不符合'}",
+                rule.ratio_max.quote,
+            )
+        )
+        checks["adjustment_ratio"] = {
+            "ok": ratio_ok,
+            "increase_yuan": yuan_json(increase),
+            "decrease_yuan": yuan_json(decrease),
+            "larger_yuan": yuan_json(larger),
+            "ratio": float(ratio),
+            "ratio_text": format_ratio(ratio),
+            "limit": float(rule.ratio_max.value),
+        }
+        if not ratio_ok:
+            failures.append(f"调整比例{format_ratio(ratio)}超过{rule.ratio_max.raw}")
+
+        share_cap = total * Decimal(rule.new_ratio_max.value.numerator) / Decimal(rule.new_ratio_max.value.denominator)
+        share_ok = rule.new_ratio_max.holds(Fraction(new) / Fraction(total))
+        cap_ok = rule.new_cap.holds(new)
+        binding = min(share_cap, rule.new_cap.value)
+        which = f"总投资{rule.new_ratio_max.raw}" if share_cap <= rule.new_cap.value else f"上限{rule.new_cap.raw}"
+        steps.append(
+            Step(
+                f"新增建设内容上限：总投资 {format_amount(total)} × {rule.new_ratio_max.raw} = {format_amount(share_cap)}",
+                rule.new_ratio_max.quote,
+            )
+        )
+        steps.append(
+            Step(
+                f"新增建设内容上限：{rule.new_cap.raw}；两者同时适用，较严者为 {format_amount(binding)}（{which}）",
+                rule.new_cap.quote,
+            )
+        )
+        steps.append(
+            Step(
+                f"新增建设内容 {format_amount(new)} {'≤' if share_ok and cap_ok else '>'} {format_amount(binding)}"
+                f" → {'符合' if share_ok and cap_ok else '不符合'}"
+            )
+        )
+        checks["new_content_ratio"] = {
+            "ok": share_ok,
+            "new_content_yuan": yuan_json(new),
+            "limit_yuan": yuan_json(share_cap),
+            "limit": float(rule.new_ratio_max.value),
+        }
+        checks["new_content_cap"] = {
+            "ok": cap_ok,
+            "new_content_yuan": yuan_json(new),
+            "limit_yuan": yuan_json(rule.new_cap.value),
+        }
+        if not share_ok:
+            failures.append(
+                f"新增建设内容{format_amount(new)}超过总投资{rule.new_ratio_max.raw}（{format_amount(share_cap)}）"
+            )
+        if not cap_ok:
+            failures.append(f"新增建设内容{format_amount(new)}超过{rule.new_cap.raw}")
+
+        allowed = not failures
+        authority = rule.authority.text
+        if allowed:
+            steps.append(Step("结论", rule.permission))
+            hedge = "（以上前提按假设成立）" if assumptions else ""
+            within_limits = f"调整比例{format_ratio(ratio)}" + (f"、新增建设内容{format_amount(new)}均" if new else "")
+            conclusion = (
+                f"可以自行调整。{within_limits}在限额内{hedge}，"
+                f"可以由项目建设单位调整，同时向{authority}备案（{rule.permission.label}）。"
+            )
+        else:
+            steps.append(Step("结论", rule.otherwise))
+            conclusion = (
+                f"不能自行调整。{'；'.join(failures)}，应当按照有关规定履行相应手续（{rule.otherwise.label}）。"
+            )
+        inputs = {
+            "total_yuan": yuan_json(total),
+            "increase_yuan": yuan_json(increase),
+            "decrease_yuan": yuan_json(decrease),
+            "new_content_yuan": yuan_json(new),
+            "savings_yuan": yuan_json(savings),
+            "within_estimate": given.within_estimate,
+            "goal_unchanged": given.goal_unchanged,
+            "situation": given.situation,
+        }
+        outcome = {
+            "self_adjust_allowed": allowed,
+            "filing_required": allowed,
+            "filing_authority": authority if allowed else None,
+            "checks": checks,
+            "failures": failures,
+        }
+        return self._finish(
+            "adjustment", rule.title, rule.doc_id, as_of, conclusion, inputs, outcome, steps, assumptions
+        )
+
+    # 3. 第二十九条, and every document's dates in the manifest
+    def validity(self, document: str | None = None, when: DateSpan | None = None, *, as_of: date) -> Calculation:
+        meta = self.corpus.resolve(document)
+        span = when or DateSpan.day(as_of)
+        rule = self.rules.validity.get(meta.id)
+        steps: list[Step] = []
+        if rule is not None:
+            steps.append(Step("规则", rule.clause))
+            steps.append(Step(f"施行日期：{rule.effective.value}", rule.effective.quote))
+            steps.append(
+                Step(
+                    f"有效期：{rule.term.raw}，自施行之日起算，至 {rule.expiry} 届满（期满之日为施行日的"
+                    f"{rule.term.raw}后对应日的前一日）",
+                    rule.term.quote,
+                )
+            )
+        else:
+            steps.append(
+                Step(
+                    f"{meta.cite_title()}的日期据文件清单：施行 {meta.effective_date or '未记录'}，"
+                    f"失效 {meta.expiry_date or '未规定'}；记录的状态：{meta.status or UNKNOWN}"
+                )
+            )
+        first, last = meta.status_on(span.start), meta.status_on(span.end)
+        asked = span.describe()
+        if first == last:
+            status = first
+            in_force = True if status == IN_FORCE else (None if status == UNKNOWN else False)
+            steps.append(Step(f"查询日期：{asked} → {status}"))
+        else:
+            status = "部分时间有效"
+            in_force = None
+            steps.append(Step(f"查询期间：{asked}，起点 {first}、终点 {last} → 期间内效力发生变化"))
+        name = meta.cite_title()
+        if in_force and meta.expiry_date:
+            remaining = (meta.expiry_date - span.end).days
+            left = "当天是有效期最后一天" if remaining == 0 else f"还有 {remaining} 天届满"
+            conclusion = f"有效。按 {asked}，{name}现行有效，有效期至 {meta.expiry_date}（{left}）。"
+        elif in_force:
+            conclusion = f"有效。按 {asked}，{name}现行有效。"
+        elif status == EXPIRED:
+            conclusion = (
+                f"已失效。{name}有效期至 {meta.expiry_date}，{asked} 已不在有效期内；"
+                "如已发布修订或延续的文件，以新文件为准。"
+            )
+        elif status == NOT_YET:
+            conclusion = f"尚未施行。{name}自 {meta.effective_date} 起施行，{asked} 尚未生效。"
+        elif status == "部分时间有效":
+            conclusion = _partial(name, span, meta)
+        elif status == UNKNOWN:
+            conclusion = f"无法判断。未记录{name}的施行与失效日期。"
+        else:
+            conclusion = f"按 {asked}，{name}的状态为：{status}。"
+        outcome = {
+            "in_force": in_force,
+            "status": status,
+            "document_id": meta.id,
+            "effective_date": _iso(meta.effective_date),
+            "expiry_date": _iso(meta.expiry_date),
+            "date_from": span.start.isoformat(),
+            "date_to": span.end.isoformat(),
+        }
+        if in_force and meta.expiry_date:
+            outcome["days_remaining"] = (meta.expiry_date - span.end).days
+        inputs = {"document": meta.id, "date": span.text or asked}
+        title = f"效力（{meta.short_name}）"
+        citations = self._citations(steps)
+        return Calculation("validity", title, as_of, conclusion, inputs, outcome, tuple(steps), citations=citations)
+
+    # 4. 第二、五、七、八、十一、十二、十三条
+    def approval_route(self, given: RouteInput, *, as_of: date) -> Calculation:
+        rule = self.rules.approval_route
+        sources = [self._funding(name) for name in given.funding]
+        if not sources:
+            raise RequestError("请说明资金来源：" + "、".join(f.label for f in rule.funding) + "。")
+        steps: list[Step] = []
+        assumptions: list[str] = []
+        violations: list[str] = []
+        missing: list[str] = []
+        stages: list[str] = []
+        steps.append(Step(f"资金来源：{'、'.join(f.label for f in sources)}"))
+        if given.classified:
+            steps.append(Step("涉密项目", rule.classified))
+            conclusion = f"不适用本办法。涉密政务信息化项目建设按国家保密管理规定执行（{rule.classified.label}）。"
+            route: str | None = "not_applicable"
+        elif all(f.route == "filing" for f in sources):
+            steps += [Step(f"{f.label}属于备案制渠道", f.quote) for f in sources]
+            steps.append(Step("结论", rule.filing))
+            route = "filing"
+            conclusion = (
+                f"实行备案制管理。资金来源为{'、'.join(f.label for f in sources)}，属于第十二条所列渠道，"
+                f"不走审批程序，实行备案制管理（{rule.filing.label}）；未履行备案程序的，依{rule.accountability.label}追责。"
+            )
+        else:
+            approval_sources = [f for f in sources if f.route == "approval"]
+            steps += [Step(f"{f.label}属于本办法的审批管理范围", f.quote) for f in approval_sources]
+            if len(approval_sources) < len(sources):
+                assumptions.append("资金来源中含市本级财政资金（或采购服务），按审批管理。")
+            route, conclusion = self._approval_branch(given, steps, assumptions, missing, stages)
+        if given.built_before_approval and route in ("approval", "not_approved", "no_decision", None):
+            violations.append(f"未经审批已开工建设：违反“{rule.no_build_before_approval.text}”")
+            steps.append(Step(f"已在审批前开工建设 → 违反{rule.no_build_before_approval.label}"))
+            steps.append(Step("责任", rule.accountability))
+        if given.civil_works and route != "not_applicable":
+            steps.append(
+                Step(
+                    "涉及新建土建工程或高耗能项目：仍需节能评估、规划选址、用地预审、环境影响评价等审批",
+                    rule.other_approvals,
+                )
+            )
+        elif given.civil_works is False and route != "not_applicable":
+            steps.append(Step("不涉及新建土建工程、高耗能项目：原则上不再进行节能评估等审批", rule.other_approvals))
+        if violations:
+            conclusion += " 注意：" + "；".join(violations) + "。"
+        inputs = {
+            "funding": [f.key for f in sources],
+            "in_library": given.in_library,
+            "in_plan": given.in_plan,
+            "classified": given.classified,
+            "built_before_approval": given.built_before_approval,
+            "civil_works": given.civil_works,
+        }
+        outcome = {
+            "route": route,
+            "route_text": _ROUTES.get(route, "视情况而定"),
+            "approval_required": None if route is None else route in ("approval", "not_approved", "no_decision"),
+            "filing_required": route == "filing",
+            "stages": stages,
+            "build_before_approval_forbidden": route != "not_applicable",
+            "violations": violations,
+            "missing": missing,
+        }
+        return self._finish(
+            "approval_route", rule.title, rule.doc_id, as_of, conclusion, inputs, outcome, steps, assumptions
+        )
+
+    def _approval_branch(
+        self, given: RouteInput, steps: list[Step], assumptions: list[str], missing: list[str], stages: list[str]
+    ) -> tuple[str | None, str]:
+        rule = self.rules.approval_route
+        steps.append(Step("项目库管理", rule.library))
+        if given.in_library is False:
+            steps.append(Step("未纳入项目库", rule.not_in_library))
+            return "no_decision", (
+                f"原则上不启动投资决策程序。项目未纳入项目库管理（{rule.not_in_library.label}），"
+                "应先通过包头市项目枢纽综合服务平台纳入项目库；未经审批不得先行建设。"
+            )
+        if given.in_library is None:
+            assumptions.append("项目已纳入项目库管理。")
+        steps.append(Step("年度计划", rule.plan))
+        if given.in_plan is False:
+            steps.append(Step("未纳入年度计划", rule.not_in_plan))
+            return "not_approved", (
+                f"原则上不予审批、不予安排资金。项目未纳入年度计划（{rule.not_in_plan.label}），"
+                "项目建设单位不得未批先建。"
+            )
+        stage_names = [q.text for q in rule.stages]
+        if given.in_plan is None:
+            missing.append("in_plan")
+            steps.append(Step("已纳入年度计划的", rule.in_plan))
+            steps.append(Step("未纳入年度计划的", rule.not_in_plan))
+            return None, (
+                "视是否纳入年度计划而定。已纳入年度计划的，达到一定额度按相关规定履行立项手续，审批原则上包括"
+                f"{'、'.join(stage_names)}等环节（{rule.approval.label}）；未纳入的，原则上不予审批、不予安排资金"
+                f"（{rule.not_in_plan.label}）。两种情况下都不得未批先建。"
+            )
+        steps.append(Step("已纳入年度计划", rule.in_plan))
+        steps.append(Step("审批环节：" + "、".join(stage_names), rule.approval))
+        steps.append(Step("可简化的情形", rule.simplified))
+        steps.append(Step("未获批前", rule.no_build_before_approval))
+        stages.extend(stage_names)
+        return "approval", (
+            f"需要审批。纳入年度计划的项目，达到一定额度按相关规定履行立项手续（{rule.in_plan.label}）；"
+            f"审批原则上包括{'、'.join(stage_names)}等环节（{rule.approval.label}），符合国家有关规定的可简化"
+            f"（{rule.simplified.label}）。获批前不得先行建设（{rule.no_build_before_approval.label}）。"
+        )
+
+    def _funding(self, name: str) -> Any:
+        key = name.strip()
+        for f in self.rules.approval_route.funding:
+            if key in (f.key, f.label, *f.aliases):
+                return f
+        options = "；".join(f"{f.key}（{f.label}）" for f in self.rules.approval_route.funding)
+        raise RequestError(f"不认识的资金来源“{name}”。可选：{options}。")
+
+    # 5. 第十条
+    def negative_list(self, kind: str | None, facts: Mapping[str, bool | None], *, as_of: date) -> Calculation:
+        rule = self.rules.negative_list
+        known = self._facts(kind, facts)
+        steps = [Step("规则", rule.clause)]
+        applies: list[int] = []
+        unknown: list[int] = []
+        needs: dict[int, list[str]] = {}
+        for ground in rule.grounds:
+            value = _evaluate(ground.when, known)
+            verdict = {True: "适用", False: "不适用", None: "无法判断"}[value]
+            reason = _explain(ground.when, known, rule.facts)
+            steps.append(Step(f"第（{_cn(ground.item)}）项 {verdict}（{reason}）", ground.quote))
+            if value is True:
+                applies.append(ground.item)
+            elif value is None:
+                unknown.append(ground.item)
+                needs[ground.item] = sorted(
+                    {
+                        lit.removeprefix("!")
+                        for group in ground.when
+                        for lit in group
+                        if known.get(lit.removeprefix("!")) is None
+                    }
+                )
+        labels = rule.facts
+        if applies:
+            excluded: bool | None = True
+            items = "、".join(f"第（{_cn(i)}）项" for i in applies)
+            conclusion = f"原则上不得申报。项目属于第十条{items}所列情形（{rule.clause.label}）。"
+        elif unknown:
+            excluded = None
+            asks = "；".join(
+                f"第（{_cn(i)}）项需要知道："
+                + "、".join(labels[k].label if k in labels else _KIND_FACTS[k] for k in needs[i])
+                for i in unknown
+            )
+            conclusion = f"尚不能确定。已知情况未触及第十条所列情形，但以下各项信息不足：{asks}。"
+        else:
+            excluded = False
+            conclusion = "未发现第十条所列情形：不属于原则上不得申报的项目（申报仍须符合第九条的条件）。"
+        inputs = {"kind": kind, "facts": {k: v for k, v in facts.items()}}
+        outcome = {
+            "excluded": excluded,
+            "grounds": applies,
+            "undetermined": unknown,
+            "needs": {str(i): needs[i] for i in unknown},
+        }
+        return self._finish("negative_list", rule.title, rule.doc_id, as_of, conclusion, inputs, outcome, steps)
+
+    def _facts(self, kind: str | None, facts: Mapping[str, bool | None]) -> dict[str, bool | None]:
+        rule = self.rules.negative_list
+        by_name = {f.label: f.key for f in rule.facts.values()} | {k: k for k in rule.facts}
+        known: dict[str, bool | None] = {}
+        for name, value in facts.items():
+            key = by_name.get(name.strip())
+            if key is None or key in _KIND_FACTS:
+                options = "、".join(k for k in rule.facts if k not in _KIND_FACTS)
+                raise RequestError(f"不认识的项目情况“{name}”。可选：{options}。")
+            known[key] = value
+        if kind is not None:
+            if kind.strip() not in KINDS:
+                raise RequestError(f"项目类型“{kind}”无效，应为 新建、升级改造 或 其他（new / upgrade / other）。")
+            k = KINDS[kind.strip()]
+            known["is_new"], known["is_upgrade"] = k == "new", k == "upgrade"
+        return known
+
+    # 6. 第二十三条
+    def self_evaluation(self, accepted: DateSpan, live: DateSpan | None = None, *, as_of: date) -> Calculation:
+        rule = self.rules.self_evaluation
+        low, high = rule.window.value
+        base = accepted
+        if live is not None and (live.start, live.end) > (accepted.start, accepted.end):
+            base = live
+        if live is not None and (live.end < accepted.start):
+            raise DateError(
+                f"投入运行日期（{live.describe()}）早于通过验收日期（{accepted.describe()}）：起算日取两者中较晚者，请核对。"
+            )
+        earliest = add_years(base.start, low)
+        latest = add_years(base.end, high)
+        steps = [
+            Step("规则", rule.clause),
+            Step(f"起算：通过验收并投入运行之日 {base.describe()}"),
+            Step(f"期间：{rule.window.raw}", rule.window.quote),
+            Step(f"窗口：{base.describe()} 后 {low} 年至 {high} 年 → {earliest} 至 {latest}"),
+        ]
+        outcome: dict[str, Any] = {"window_start": earliest.isoformat(), "window_end": latest.isoformat()}
+        if not base.is_day:
+            sure_from, sure_to = add_years(base.end, low), add_years(base.start, high)
+            steps.append(Step(f"起算日只精确到 {base.describe()}：无论具体哪天，{sure_from} 至 {sure_to} 都在窗口内"))
+            outcome |= {"certain_start": sure_from.isoformat(), "certain_end": sure_to.isoformat()}
+        if as_of < earliest:
+            status, in_window = "未到", False
+            timing = f"按 {as_of}，尚未进入窗口（还有 {(earliest - as_of).days} 天）。"
+        elif as_of <= latest:
+            status, in_window = "窗口期内", True
+            timing = f"按 {as_of}，正处于窗口期内（距截止还有 {(latest - as_of).days} 天）。"
+        else:
+            status, in_window = "已超过", False
+            timing = f"按 {as_of}，已超过窗口（截止日 {latest}）。"
+        steps.append(Step(f"查询日期 {as_of}：{status}"))
+        recipients = "、".join(q.text for q in rule.report_to)
+        steps.append(Step(f"报送：{recipients}等有关部门", rule.report_to[0]))
+        conclusion = (
+            f"应在 {earliest} 至 {latest} 之间开展自评价，并报送{recipients}等有关部门（{rule.clause.label}）。{timing}"
+        )
+        warnings = []
+        meta = self.corpus.meta(rule.doc_id)
+        if meta.expiry_date and latest > meta.expiry_date:
+            warnings.append(
+                f"{meta.cite_title()}有效期至 {meta.expiry_date}；窗口中此后的部分，应按届时有效的规定执行。"
+            )
+        if meta.effective_date and base.end < meta.effective_date:
+            warnings.append(
+                f"验收投运日期早于{meta.cite_title()}施行日 {meta.effective_date}，该项目是否适用本条请核实。"
+            )
+        outcome |= {"status": status, "in_window": in_window, "report_to": [q.text for q in rule.report_to]}
+        inputs = {"accepted": accepted.text, "live": live.text if live else None}
+        return self._finish(
+            "self_evaluation", rule.title, rule.doc_id, as_of, conclusion, inputs, outcome, steps, warnings=warnings
+        )
+
+    # --- shared --------------------------------------------------------------------------------------
+
+    def _citations(self, steps: Iterable[Step]) -> tuple[Quote, ...]:
+        """One citation per unit, in order of first use; several slices of one unit merge into the
+        smallest verbatim slice of the document that covers them all."""
+        by_unit: dict[str, list[Quote]] = {}
+        for step in steps:
+            if step.quote is not None:
+                by_unit.setdefault(step.quote.unit_id, []).append(step.quote)
+        out = []
+        for quotes in by_unit.values():
+            first = quotes[0]
+            start, end = min(q.start for q in quotes), max(q.end for q in quotes)
+            text = self.corpus.documents[first.doc_id].text[start:end]
+            out.append(replace(first, text=text, start=start, end=end))
+        return tuple(out)
+
+    def _finish(
+        self,
+        name: str,
+        title: str,
+        doc_id: str,
+        as_of: date,
+        conclusion: str,
+        inputs: Mapping[str, Any],
+        outcome: dict[str, Any],
+        steps: list[Step],
+        assumptions: Iterable[str] = (),
+        warnings: Iterable[str] = (),
+    ) -> Calculation:
+        """Every verdict speaks for a day: add the document's status on it, and warn when not in force."""
+        meta = self.corpus.meta(doc_id)
+        status = meta.status_on(as_of)
+        until = f"，有效期至 {meta.expiry_date}" if meta.expiry_date else ""
+        steps = [*steps, Step(f"适用日期 {as_of}：{meta.cite_title()}{status}{until}")]
+        warnings = list(warnings)
+        if status == EXPIRED:
+            warnings.insert(
+                0,
+                f"按 {as_of}，{meta.cite_title()}已于 {meta.expiry_date} 届满失效；以上按原条文计算，仅供参考，请以届时有效的规定为准。",
+            )
+        elif status == NOT_YET:
+            warnings.insert(0, f"按 {as_of}，{meta.cite_title()}尚未施行（{meta.effective_date} 起施行）。")
+        outcome = {**outcome, "document_status": status}
+        return Calculation(
+            name,
+            title,
+            as_of,
+            conclusion,
+            inputs,
+            outcome,
+            tuple(steps),
+            tuple(assumptions),
+            tuple(warnings),
+            self._citations(steps),
+        )
+
+
+_ROUTES = {
+    "approval": "审批",
+    "filing": "备案制",
+    "not_approved": "原则上不予审批",
+    "no_decision": "原则上不启动投资决策程序",
+    "not_applicable": "不适用本办法（涉密）",
+}
+_KIND_FACTS = {"is_new": "是否新建项目", "is_upgrade": "是否升级改造项目"}
+
+
+def _negate(op: str | None) -> str:
+    return {">=": "<", "<=": ">", ">": "≤", "<": "≥"}.get(op or "", "?")
+
+
+def _yes_no(value: bool | None, unknown: str) -> str:
+    return unknown if value is None else ("是" if value else "否")
+
+
+def _cn(n: int) -> str:
+    return to_chinese(n)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _partial(name: str, span: DateSpan, meta: DocumentMeta) -> str:
+    parts = []
+    if meta.effective_date and span.start < meta.effective_date <= span.end:
+        parts.append(f"{meta.effective_date} 起施行")
+    if meta.expiry_date and span.start <= meta.expiry_date < span.end:
+        parts.append(f"{meta.expiry_date} 届满，{meta.expiry_date + timedelta(days=1)} 起失效")
+    return f"部分时间有效。{name}在 {span.describe()} 期间效力有变化：{'；'.join(parts)}。"
+
+
+def _evaluate(when: tuple[tuple[str, ...], ...], facts: Mapping[str, bool | None]) -> bool | None:
+    """Kleene logic: all groups must hold; a group holds when any literal does; unknown stays unknown."""
+    result: bool | None = True
+    for group in when:
+        value: bool | None = False
+        for literal in group:
+            v = facts.get(literal.removeprefix("!"))
+            if v is not None and literal.startswith("!"):
+                v = not v
+            if v is True:
+                value = True
+                break
+            if v is None:
+                value = None
+        if value is False:
+            return False
+        if value is None:
+            result = None
+    return result
+
+
+def _explain(when: tuple[tuple[str, ...], ...], facts: Mapping[str, bool | None], labels: Mapping[str, Any]) -> str:
+    parts = []
+    for group in when:
+        for literal in group:
+            key = literal.removeprefix("!")
+            label = labels[key].label if key in labels else key
+            v = facts.get(key)
+            parts.append(f"{label}：{'未知' if v is None else ('是' if v else '否')}")
+    return "；".join(parts)
