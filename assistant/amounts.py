@@ -9,10 +9,12 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any
 
 import cn2an
 
@@ -21,31 +23,44 @@ from .errors import AmountError, DateError
 CENT = Decimal("0.01")
 # No 政务信息化 project comes near this; a bigger figure is a slip of unit or digits.
 MAX_AMOUNT = Decimal("100000000000")  # 1000亿元
+MAX_INPUT = 60  # characters: an amount or a date is short; anything longer is not one
 _UNITS = {"": 1, "千": 10**3, "万": 10**4, "十万": 10**5, "百万": 10**6, "千万": 10**7, "亿": 10**8}
-_CN = "零〇一二三四五六七八九十百千两点"
+_CN = "零〇一二三四五六七八九十百千两点壹贰叁肆伍陆柒捌玖拾佰仟"
 _AMOUNT = re.compile(rf"^(?P<num>\d+(?:\.\d+)?|[{_CN}]+)(?P<unit>千万|百万|十万|千|万|亿)?(?P<yuan>元)?$")
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+# Thousands separators only where every group has three digits: 2,500,000 but not 2,0000,000.
+_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])")
 _PREFIXES = ("人民币", "rmb", "¥", "￥")
 _YUAN = ("块钱", "块", "圆")
+# 200万3 means 200万3千 to some and 200万零3 to others: refused rather than guessed.
+_ELIDED = re.compile(r"[万亿]\d+(?:\.\d+)?$")
 
 
 def _normalize(text: str) -> str:
-    """NFKC folds full-width digits, ，and ％; spaces go; 圆/块 mean 元; 萬/億 are 万/亿; a closing 整 is dropped."""
+    """NFKC folds full-width digits, ，and ％; spaces go; 圆/块 mean 元; 萬/億 are 万/亿; a closing 整 or
+    人民币 is dropped."""
     s = unicodedata.normalize("NFKC", text).strip().lower()
     s = re.sub(r"\s+", "", s).replace("萬", "万").replace("億", "亿")
     for word in _YUAN:
         s = s.replace(word, "元")
-    return s.removesuffix("整")
+    return s.removesuffix("人民币").removesuffix("整")
+
+
+def _shown(raw: str) -> str:
+    return raw if len(raw) <= MAX_INPUT else raw[:MAX_INPUT] + "…"
 
 
 def parse_amount(
     text: str | int | float | Decimal, *, field: str = "金额", default_unit: str | None = None, allow_zero: bool = False
 ) -> Decimal:
     """An amount in 元. A number without 元/万/亿 is refused unless `default_unit` ('元', '万元') says what it is:
-    230 could be 230元 or 230万元, and guessing would decide the verdict. Zero needs no unit, and is
+    230 (or 一千二百) could be 元 or 万元, and guessing would decide the verdict. Zero needs no unit, and is
     refused unless `allow_zero` (an input such as 减少额 may be nothing)."""
-    raw = str(text)
+    if isinstance(text, int | float | Decimal):
+        return check_amount(text, field=field, allow_zero=allow_zero)
+    raw = text
     s = _normalize(raw)
+    if len(s) > MAX_INPUT:
+        raise AmountError(f"{field}“{_shown(raw)}”太长，不是一个金额。")
     for prefix in _PREFIXES:  # ¥230 and 人民币230 say 元 already
         if s.startswith(prefix):
             s = s.removeprefix(prefix)
@@ -53,30 +68,43 @@ def parse_amount(
     if not s:
         raise AmountError(f"{field}为空，请填写金额，如 230万 或 2300000元。")
     if s.startswith(("-", "负", "−")):
-        raise AmountError(f"{field}“{raw}”是负数：金额必须大于零。")
+        raise AmountError(f"{field}“{raw}”{_negative(allow_zero)}")
+    if re.search(r"^(?:约|大约|近|将近|差不多)|\d(?:多|余)[万亿元千百]|(?:左右|上下)$", s):
+        raise AmountError(f"{field}“{raw}”不是确数：判断要用具体金额，请写如 230万。")
     s = s.lstrip("+")
     s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
     if "," in s:
         raise AmountError(f"{field}“{raw}”的千位分隔符位置不对，请写成 2,500,000元 或 2500000元。")
-    if not re.search(r"[元万亿千百]", s) and default_unit is not None:
+    if not re.search(r"[元万亿]", s) and default_unit is not None:
         s += default_unit.removesuffix("元") + "元"
+    if _ELIDED.search(s.removesuffix("元")):
+        raise AmountError(f"{field}“{raw}”有歧义，请写完整，如 200.3万 或 2003000元。")
     value = _read_amount(s)
     if value is None:
         raise AmountError(f"无法识别{field}“{raw}”，请写成 230万、230万元、1.5亿 或 2500000元。")
     if value == 0:  # nothing needs no unit
         return check_amount(Decimal(0), raw, field=field, allow_zero=allow_zero)
-    if not re.search(r"[元万亿千百]", s):
+    if not re.search(r"[元万亿]", s):
         raise AmountError(
             f"{field}“{raw}”没有单位：请写明是 {format_amount(value)} 还是 {format_amount(value * 10**4)}（如 230万 或 2300000元）。"
         )
     return check_amount(value, raw, field=field, allow_zero=allow_zero)
 
 
-def check_amount(value: Decimal, raw: str | None = None, *, field: str = "金额", allow_zero: bool = False) -> Decimal:
-    """Refuse what no project budget can be: negative, zero (unless allowed), finer than 分, absurdly large."""
+def check_amount(
+    value: Decimal | int | float, raw: str | None = None, *, field: str = "金额", allow_zero: bool = False
+) -> Decimal:
+    """Refuse what no project budget can be: not a number, negative, zero (unless allowed), finer than 分,
+    absurdly large. Floats are read by their shortest repr (1999999.99, not its binary expansion)."""
+    try:
+        value = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise AmountError(f"{field}“{raw or value}”不是数字。") from None
+    if not value.is_finite():
+        raise AmountError(f"{field}“{raw or value}”不是有限的数。")
     shown = raw if raw is not None else format_amount(value)
     if value < 0:
-        raise AmountError(f"{field}“{shown}”是负数：金额必须大于零。")
+        raise AmountError(f"{field}“{shown}”{_negative(allow_zero)}")
     if value == 0 and not allow_zero:
         raise AmountError(f"{field}“{shown}”为零：金额必须大于零。")
     if value > MAX_AMOUNT:
@@ -86,6 +114,10 @@ def check_amount(value: Decimal, raw: str | None = None, *, field: str = "金额
     return value
 
 
+def _negative(allow_zero: bool) -> str:
+    return "是负数：金额不能为负数。" if allow_zero else "是负数：金额必须大于零。"
+
+
 def _read_amount(s: str) -> Decimal | None:
     m = _AMOUNT.match(s)
     if m:
@@ -93,12 +125,12 @@ def _read_amount(s: str) -> Decimal | None:
         if number is None:
             return None
         return number * _UNITS[m.group("unit") or ""]
-    # Mixed forms such as 1亿2000万 or 一亿二千万五百: cn2an's smart mode reads them whole.
+    # Mixed forms such as 1亿2000万 or 一亿二千万: cn2an's smart mode reads them whole.
     body = s.removesuffix("元")
     if not body or not re.fullmatch(rf"[\d.{_CN}万亿]+", body):
         return None
     try:
-        value = cn2an.cn2an(body, "smart")
+        value = _quiet(cn2an.cn2an, body, "smart")
     except (ValueError, KeyError, IndexError):
         return None
     return Decimal(str(value))
@@ -111,10 +143,17 @@ def _number(s: str) -> Decimal | None:
         except InvalidOperation:
             return None
     try:
-        value = cn2an.cn2an(s.replace("两", "二").replace("〇", "零"), "strict")
+        value = _quiet(cn2an.cn2an, s.replace("两", "二").replace("〇", "零"), "strict")
     except (ValueError, KeyError, IndexError):
         return None
     return Decimal(str(value))
+
+
+def _quiet(function: Any, *args: Any) -> Any:
+    """cn2an warns (UserWarning) on input it then rejects; the rejection is reported, the warning is noise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return function(*args)
 
 
 def parse_ratio(text: str, *, field: str = "比例") -> Fraction:
@@ -216,7 +255,7 @@ _RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "明年": 1, "下一年": 1, "后年": 2, "去年": -1, "上一年": -1, "前年": -2}
 _RELATIVE_MONTHS = {"本月": 0, "这个月": 0, "下个月": 1, "下月": 1, "上个月": -1, "上月": -1}
 _YMD = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
-_YM = re.compile(r"(\d{4})[-/.年](\d{1,2})月?(初|底|末|中)?")
+_YM = re.compile(r"(\d{4})[-/.年](\d{1,2})月?(初|底|末)?")
 _Y = re.compile(r"(\d{4})年?(初|底|末)?")
 
 
@@ -229,17 +268,26 @@ def parse_date(text: str | date, *, as_of: date, field: str = "日期") -> DateS
     s = _normalize(text)
     if not s:
         raise DateError(f"{field}为空，请填写日期，如 2025-06-01 或 2027年3月。")
+    if len(s) > MAX_INPUT:
+        raise DateError(f"{field}“{_shown(raw)}”太长，不是一个日期。")
+    check_year(as_of, "参照日期")
     if re.search(r"[〇零一二三四五六七八九十]", s):
-        s = cn2an.transform(s, "cn2an")
+        s = _quiet(cn2an.transform, s, "cn2an")
     try:
         span = _read_date(s, as_of)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise DateError(f"{field}“{raw}”不是存在的日期（如 2月30日），请检查。") from None
     if span is None:
         raise DateError(f"无法识别{field}“{raw}”，请写成 2025-06-01、2025年6月1日、2027年3月 或 明年。")
-    if not (MIN_YEAR <= span.start.year <= MAX_YEAR and MIN_YEAR <= span.end.year <= MAX_YEAR):
-        raise DateError(f"{field}“{raw}”的年份超出 {MIN_YEAR}–{MAX_YEAR}，请检查。")
+    check_year(span.start, f"{field}“{raw}”")
+    check_year(span.end, f"{field}“{raw}”")
     return DateSpan(span.start, span.end, raw.strip())
+
+
+def check_year(day: date, what: str) -> date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise DateError(f"{what}的年份超出 {MIN_YEAR}–{MAX_YEAR}，请检查。")
+    return day
 
 
 def _read_date(s: str, as_of: date) -> DateSpan | None:

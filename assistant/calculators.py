@@ -7,6 +7,8 @@ decided exactly. `Calculators.create()` loads and binds the rules once; every me
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -19,7 +21,7 @@ from .config import Settings
 from .corpus import Corpus
 from .errors import AmountError, DateError, RequestError
 from .numerals import to_chinese
-from .rules import Quote, RuleBook, load_rules
+from .rules import Funding, Quote, RuleBook, load_rules
 from .structure import EXPIRED, IN_FORCE, NOT_YET, UNKNOWN, DocumentMeta
 
 
@@ -75,7 +77,10 @@ class Calculation:
             lines += ["", "假设（未提供，按此计算）："] + [f"- {a}" for a in self.assumptions]
         if self.warnings:
             lines += ["", "注意："] + [f"- {w}" for w in self.warnings]
-        lines += ["", "依据："] + [f"- {q.tag}{q.text}" for q in self.citations]
+        sources = [f"- {q.tag}{q.text}" for q in self.citations] or [
+            "- 文件清单（documents.toml）记录的日期，无条文引用"
+        ]
+        lines += ["", "依据：", *sources]
         return "\n".join(lines)
 
 
@@ -85,15 +90,16 @@ class Calculation:
 @dataclass(frozen=True)
 class AdjustmentInput:
     """第二十一条. `increase` includes the new content (None: the new content is the whole increase).
-    `within_estimate` left None is computed from the amounts; `goal_unchanged` and `situation` left None
-    are stated as assumptions; `situation` 0 means none of the three applies."""
+    Preconditions left None (`within_estimate`, `goal_unchanged`, `situation`) are stated as assumptions;
+    `situation` 0 means none of the three applies."""
 
     total: Decimal
     increase: Decimal | None = None
     decrease: Decimal = Decimal(0)
     new_content: Decimal = Decimal(0)
     savings: Decimal = Decimal(0)
-    within_estimate: bool | None = None  # None: computed as total + increase − decrease ≤ total
+    # None: shown from the amounts when the decrease covers the increase, else an assumption
+    within_estimate: bool | None = None
     goal_unchanged: bool | None = None
     situation: int | None = None
 
@@ -138,14 +144,17 @@ class Calculators:
     # 1. 第十九条
     def supervision(self, total: Decimal, *, as_of: date) -> Calculation:
         rule = self.rules.supervision
-        total = check_amount(Decimal(total), field="总投资")
+        total = check_amount(total, field="总投资")
         threshold = rule.threshold
         required = threshold.holds(total)
         shown = format_amount(total)
         steps = [
             Step("规则", rule.clause),
             Step(f"总投资：{shown}"),
-            Step(f"门槛：{threshold.raw}，“{threshold.bound}”含本数", threshold.quote),
+            Step(
+                f"门槛：{threshold.raw}，“{threshold.bound}”{'含' if threshold.inclusive else '不含'}本数",
+                threshold.quote,
+            ),
             Step(
                 f"比较：{shown} {threshold.symbol if required else _negate(threshold.op)} {threshold.raw}"
                 f" → {'达到' if required else '未达到'}门槛"
@@ -158,7 +167,7 @@ class Calculators:
             )
         else:
             conclusion = (
-                f"第十九条不作要求。总投资{shown}，低于{threshold.raw}，不在“原则上实行监理制”的范围内"
+                f"不要求。总投资{shown}，未达到“{threshold.raw}{threshold.bound}”的标准，不在“原则上实行监理制”的范围内"
                 f"（{rule.clause.label}）；是否实行监理，可按项目实际和有关规定确定。"
             )
         outcome = {
@@ -174,34 +183,41 @@ class Calculators:
     # 2. 第二十一条
     def adjustment(self, given: AdjustmentInput, *, as_of: date) -> Calculation:
         rule = self.rules.adjustment
-        total = check_amount(Decimal(given.total), field="批复概算总投资")
-        decrease = check_amount(Decimal(given.decrease), field="减少的投资", allow_zero=True)
-        new = check_amount(Decimal(given.new_content), field="新增建设内容投资", allow_zero=True)
-        savings = check_amount(Decimal(given.savings), field="招标采购结余", allow_zero=True)
+        total = check_amount(given.total, field="批复概算总投资")
+        decrease = check_amount(given.decrease, field="减少的投资", allow_zero=True)
+        new = check_amount(given.new_content, field="新增建设内容投资", allow_zero=True)
+        savings = check_amount(given.savings, field="招标采购结余", allow_zero=True)
         assumptions: list[str] = []
         if given.increase is None:
             increase = new
             if new:
                 assumptions.append(f"增加的投资按新增建设内容投资 {format_amount(new)} 计。")
         else:
-            increase = check_amount(Decimal(given.increase), field="增加的投资", allow_zero=True)
+            increase = check_amount(given.increase, field="增加的投资", allow_zero=True)
         if new > increase:
             raise AmountError(
                 f"新增建设内容投资（{format_amount(new)}）大于增加的投资（{format_amount(increase)}）："
                 "新增内容的投资计入增加额，请核对。"
             )
-        if decrease > total:
-            raise AmountError(
-                f"减少的投资（{format_amount(decrease)}）大于批复概算总投资（{format_amount(total)}），请核对。"
-            )
+        for name, amount in (("减少的投资", decrease), ("招标采购结余", savings)):
+            if amount > total:
+                raise AmountError(
+                    f"{name}（{format_amount(amount)}）大于批复概算总投资（{format_amount(total)}），请核对。"
+                )
         if increase == 0 and decrease == 0:
             raise AmountError(
                 "请填写增加或减少建设内容的投资（至少一项大于零）；招标采购形成的资金结余不计入调整范围。"
             )
+        listed = f"{rule.conditions.unit_label}所列情形"
         if given.situation is not None and not 0 <= given.situation <= len(rule.situations):
-            raise RequestError(f"情形应为 1 到 {len(rule.situations)}（第一款所列），或 0 表示都不符合。")
+            raise RequestError(f"情形应为 1 到 {len(rule.situations)}（{listed}），或 0 表示都不符合。")
 
-        steps: list[Step] = [Step("条件", rule.conditions), Step("资金调整的含义", rule.definition)]
+        steps: list[Step] = [
+            Step("条件", rule.conditions),
+            Step("建设内容调整的含义", rule.content),
+            Step("资金调整的含义", rule.definition),
+        ]
+        preconditions: list[str] = []  # assumed preconditions the verdict rests on
         checks: dict[str, dict[str, Any]] = {}
         failures: list[str] = []
 
@@ -211,34 +227,42 @@ class Calculators:
             )
 
         adjusted = total + increase - decrease
-        computed = adjusted <= total
         arithmetic = (
             f"调整后总投资 = {format_amount(total)} + {format_amount(increase)} − {format_amount(decrease)}"
-            f" = {format_amount(adjusted)} {'≤' if computed else '>'} 批复概算 {format_amount(total)}"
+            f" = {format_amount(adjusted)}"
         )
-        within = computed if given.within_estimate is None else given.within_estimate
-        if given.within_estimate is None:
-            steps.append(Step(f"{arithmetic} → {'未超出' if within else '超出'}概算批复", rule.within_estimate))
+        excess = increase - decrease
+        within = given.within_estimate
+        if within is None and excess <= 0:
+            within = True
+            steps.append(Step(f"{arithmetic} ≤ 批复概算 {format_amount(total)} → 未超出概算批复", rule.within_estimate))
+        elif within is None:
+            within = True
+            preconditions.append(
+                f"投资规模未超出概算批复：增加额比减少额多 {format_amount(excess)}，须由概算内资金（如预备费）解决，"
+                f"调整后总投资不超过批复概算 {format_amount(total)}。"
+            )
+            steps.append(
+                Step(
+                    f"投资规模未超出概算批复：假设是（{arithmetic}，多出的 {format_amount(excess)} 须由概算内资金解决）",
+                    rule.within_estimate,
+                )
+            )
         else:
             steps.append(Step(f"投资规模未超出概算批复：{'是' if within else '否'}（按所填）", rule.within_estimate))
-            if within and not computed:
-                steps.append(Step(f"核对：{arithmetic}；增加部分须由概算内资金（如预备费）解决，否则即超出概算批复"))
+            if within and excess > 0:
+                steps.append(Step(f"核对：{arithmetic}，多出的 {format_amount(excess)} 须由概算内资金（如预备费）解决"))
         checks["within_estimate"] = {
             "ok": within,
             "adjusted_total_yuan": yuan_json(adjusted),
-            "assumed": False,
-            "stated": given.within_estimate is not None,
+            "assumed": given.within_estimate is None and excess > 0,
         }
         if not within:
-            failures.append(
-                f"调整后总投资{format_amount(adjusted)}超出概算批复"
-                if given.within_estimate is None
-                else "投资规模超出概算批复"
-            )
+            failures.append("投资规模超出概算批复")
 
         goal = given.goal_unchanged
         if goal is None:
-            assumptions.append("建设目标不变。")
+            preconditions.append("建设目标不变。")
         steps.append(Step(f"建设目标不变：{_yes_no(goal, '假设是')}", rule.goal_unchanged))
         checks["goal_unchanged"] = {"ok": goal if goal is not None else True, "assumed": goal is None}
         if goal is False:
@@ -246,13 +270,13 @@ class Calculators:
 
         situation = given.situation
         if situation is None:
-            assumptions.append("符合第一款所列情形之一：" + "；".join(q.text.rstrip(";。") for q in rule.situations))
-            steps.append(Step("符合第一款所列情形之一：假设是"))
+            preconditions.append(f"符合{listed}之一：" + "；".join(q.text.rstrip(";。") for q in rule.situations))
+            steps.append(Step(f"符合{listed}之一：假设是"))
         elif situation == 0:
-            steps.append(Step("符合第一款所列情形之一：否"))
-            failures.append("不符合第一款所列任何情形")
+            steps.append(Step(f"符合{listed}之一：否"))
+            failures.append(f"不符合{listed}中的任何一种")
         else:
-            steps.append(Step(f"符合第一款所列情形：第（{_cn(situation)}）项", rule.situations[situation - 1]))
+            steps.append(Step(f"符合{listed}：第（{_cn(situation)}）项", rule.situations[situation - 1]))
         checks["situation"] = {"ok": situation != 0, "item": situation or None, "assumed": situation is None}
 
         larger = max(increase, decrease)
@@ -324,7 +348,7 @@ class Calculators:
         authority = rule.authority.text
         if allowed:
             steps.append(Step("结论", rule.permission))
-            hedge = "（以上前提按假设成立）" if assumptions else ""
+            hedge = "（前提条件按假设成立，见“假设”）" if preconditions else ""
             within_limits = f"调整比例{format_ratio(ratio)}" + (f"、新增建设内容{format_amount(new)}均" if new else "")
             conclusion = (
                 f"可以自行调整。{within_limits}在限额内{hedge}，"
@@ -353,7 +377,15 @@ class Calculators:
             "failures": failures,
         }
         return self._finish(
-            "adjustment", rule.title, rule.doc_id, as_of, conclusion, inputs, outcome, steps, assumptions
+            "adjustment",
+            rule.title,
+            rule.doc_id,
+            as_of,
+            conclusion,
+            inputs,
+            outcome,
+            steps,
+            [*preconditions, *assumptions],
         )
 
     # 3. 第二十九条, and every document's dates in the manifest
@@ -390,15 +422,25 @@ class Calculators:
             in_force = None
             steps.append(Step(f"查询期间：{asked}，起点 {first}、终点 {last} → 期间内效力发生变化"))
         name = meta.cite_title()
-        if in_force and meta.expiry_date:
-            remaining = (meta.expiry_date - span.end).days
-            left = "当天是有效期最后一天" if remaining == 0 else f"还有 {remaining} 天届满"
+        today = span.is_day and span.start == as_of
+        if meta.expiry_date:
+            until = f"有效期至 {meta.expiry_date}"
+        elif meta.effective_date:
+            until = f"自 {meta.effective_date} 起施行，未规定有效期"
+        else:
+            until = f"记录的状态为{status}，未记录施行日期"
+        if in_force and today and meta.expiry_date:
+            remaining = (meta.expiry_date - as_of).days
+            left = "今天是有效期最后一天" if remaining == 0 else f"还有 {remaining} 天届满"
             conclusion = f"有效。按 {asked}，{name}现行有效，有效期至 {meta.expiry_date}（{left}）。"
+        elif in_force and today:
+            conclusion = f"有效。按 {asked}，{name}现行有效（{until}）。"
         elif in_force:
-            conclusion = f"有效。按 {asked}，{name}现行有效。"
+            during = asked if span.is_day else f"{asked} 期间"
+            conclusion = f"有效。{during}，{name}在有效期内（{until}）。"
         elif status == EXPIRED:
             conclusion = (
-                f"已失效。{name}有效期至 {meta.expiry_date}，{asked} 已不在有效期内；"
+                f"已失效。{name}有效期至 {meta.expiry_date}，{asked} 已超出有效期；"
                 "如已发布修订或延续的文件，以新文件为准。"
             )
         elif status == NOT_YET:
@@ -417,9 +459,10 @@ class Calculators:
             "expiry_date": _iso(meta.expiry_date),
             "date_from": span.start.isoformat(),
             "date_to": span.end.isoformat(),
+            "document_status": meta.status_on(as_of),
         }
-        if in_force and meta.expiry_date:
-            outcome["days_remaining"] = (meta.expiry_date - span.end).days
+        if in_force and today and meta.expiry_date:
+            outcome["days_remaining"] = (meta.expiry_date - as_of).days
         inputs = {"document": meta.id, "date": span.text or asked}
         title = f"效力（{meta.short_name}）"
         citations = self._citations(steps)
@@ -428,7 +471,7 @@ class Calculators:
     # 4. 第二、五、七、八、十一、十二、十三条
     def approval_route(self, given: RouteInput, *, as_of: date) -> Calculation:
         rule = self.rules.approval_route
-        sources = [self._funding(name) for name in given.funding]
+        sources = list(dict.fromkeys(self._funding(name) for name in given.funding))
         if not sources:
             raise RequestError("请说明资金来源：" + "、".join(f.label for f in rule.funding) + "。")
         steps: list[Step] = []
@@ -446,9 +489,11 @@ class Calculators:
             steps.append(Step("结论", rule.filing))
             route = "filing"
             conclusion = (
-                f"实行备案制管理。资金来源为{'、'.join(f.label for f in sources)}，属于第十二条所列渠道，"
-                f"不走审批程序，实行备案制管理（{rule.filing.label}）；未履行备案程序的，依{rule.accountability.label}追责。"
+                f"实行备案制管理。资金来源为{'、'.join(f.label for f in sources)}，属于{rule.filing.unit_label}所列渠道，"
+                f"实行备案制管理；未履行备案程序的，将被追责问责（{rule.accountability.label}）。"
             )
+            if given.built_before_approval:
+                steps.append(Step("备案制项目不经本办法的审批；开工前应履行备案程序", rule.accountability))
         else:
             approval_sources = [f for f in sources if f.route == "approval"]
             steps += [Step(f"{f.label}属于本办法的审批管理范围", f.quote) for f in approval_sources]
@@ -459,17 +504,21 @@ class Calculators:
             violations.append(f"未经审批已开工建设：违反“{rule.no_build_before_approval.text}”")
             steps.append(Step(f"已在审批前开工建设 → 违反{rule.no_build_before_approval.label}"))
             steps.append(Step("责任", rule.accountability))
-        if given.civil_works and route != "not_applicable":
-            steps.append(
-                Step(
-                    "涉及新建土建工程或高耗能项目：仍需节能评估、规划选址、用地预审、环境影响评价等审批",
-                    rule.other_approvals,
+        other_approvals: bool | None = None
+        if route != "not_applicable" and given.civil_works is not None:
+            other_approvals = given.civil_works
+            if given.civil_works:
+                steps.append(
+                    Step(
+                        "涉及新建土建工程或高耗能项目：仍需节能评估、规划选址、用地预审、环境影响评价等审批",
+                        rule.other_approvals,
+                    )
                 )
-            )
-        elif given.civil_works is False and route != "not_applicable":
-            steps.append(Step("不涉及新建土建工程、高耗能项目：原则上不再进行节能评估等审批", rule.other_approvals))
+                conclusion += f"项目涉及新建土建工程或高耗能项目，仍需进行节能评估、规划选址、用地预审、环境影响评价等审批（{rule.other_approvals.label}）。"
+            else:
+                steps.append(Step("不涉及新建土建工程、高耗能项目：原则上不再进行节能评估等审批", rule.other_approvals))
         if violations:
-            conclusion += " 注意：" + "；".join(violations) + "。"
+            conclusion += "注意：" + "；".join(violations) + "。"
         inputs = {
             "funding": [f.key for f in sources],
             "in_library": given.in_library,
@@ -484,7 +533,8 @@ class Calculators:
             "approval_required": None if route is None else route in ("approval", "not_approved", "no_decision"),
             "filing_required": route == "filing",
             "stages": stages,
-            "build_before_approval_forbidden": route != "not_applicable",
+            "build_before_approval_forbidden": route in ("approval", "not_approved", "no_decision", None),
+            "other_approvals_required": other_approvals,
             "violations": violations,
             "missing": missing,
         }
@@ -533,16 +583,22 @@ class Calculators:
             f"（{rule.simplified.label}）。获批前不得先行建设（{rule.no_build_before_approval.label}）。"
         )
 
-    def _funding(self, name: str) -> Any:
-        key = name.strip()
+    def _funding(self, name: str) -> Funding:
+        key = _fold(name)
         for f in self.rules.approval_route.funding:
-            if key in (f.key, f.label, *f.aliases):
+            if key in {_fold(n) for n in (f.key, f.label, *f.aliases)}:
                 return f
         options = "；".join(f"{f.key}（{f.label}）" for f in self.rules.approval_route.funding)
         raise RequestError(f"不认识的资金来源“{name}”。可选：{options}。")
 
     # 5. 第十条
-    def negative_list(self, kind: str | None, facts: Mapping[str, bool | None], *, as_of: date) -> Calculation:
+    def negative_list(
+        self,
+        kind: str | None,
+        facts: Mapping[str, bool | None] | Iterable[tuple[str, bool | None]],
+        *,
+        as_of: date,
+    ) -> Calculation:
         rule = self.rules.negative_list
         known = self._facts(kind, facts)
         steps = [Step("规则", rule.clause)]
@@ -558,31 +614,33 @@ class Calculators:
                 applies.append(ground.item)
             elif value is None:
                 unknown.append(ground.item)
-                needs[ground.item] = sorted(
-                    {
-                        lit.removeprefix("!")
-                        for group in ground.when
-                        for lit in group
-                        if known.get(lit.removeprefix("!")) is None
-                    }
-                )
-        labels = rule.facts
+                missing = {
+                    "kind" if key in _KIND_FACTS else key
+                    for group in ground.when
+                    for lit in group
+                    if known.get(key := lit.removeprefix("!")) is None
+                }
+                order = ["kind", *rule.facts]
+                needs[ground.item] = sorted(missing, key=order.index)
+        where = rule.clause.unit_label
         if applies:
             excluded: bool | None = True
             items = "、".join(f"第（{_cn(i)}）项" for i in applies)
-            conclusion = f"原则上不得申报。项目属于第十条{items}所列情形（{rule.clause.label}）。"
+            conclusion = f"原则上不得申报。项目属于{where}{items}所列情形。"
         elif unknown:
             excluded = None
             asks = "；".join(
                 f"第（{_cn(i)}）项需要知道："
-                + "、".join(labels[k].label if k in labels else _KIND_FACTS[k] for k in needs[i])
+                + "、".join(_KIND if k == "kind" else rule.facts[k].label for k in needs[i])
                 for i in unknown
             )
-            conclusion = f"尚不能确定。已知情况未触及第十条所列情形，但以下各项信息不足：{asks}。"
+            conclusion = f"尚不能确定。已知情况未触及{where}所列情形，但以下各项信息不足：{asks}。"
         else:
             excluded = False
-            conclusion = "未发现第十条所列情形：不属于原则上不得申报的项目（申报仍须符合第九条的条件）。"
-        inputs = {"kind": kind, "facts": {k: v for k, v in facts.items()}}
+            conclusion = (
+                f"未发现{where}所列情形：不属于原则上不得申报的项目（申报仍须符合{rule.conditions.unit_label}的条件）。"
+            )
+        inputs = {"kind": kind, "facts": {k: v for k, v in known.items() if k not in _KIND_FACTS}}
         outcome = {
             "excluded": excluded,
             "grounds": applies,
@@ -591,20 +649,28 @@ class Calculators:
         }
         return self._finish("negative_list", rule.title, rule.doc_id, as_of, conclusion, inputs, outcome, steps)
 
-    def _facts(self, kind: str | None, facts: Mapping[str, bool | None]) -> dict[str, bool | None]:
+    def _facts(
+        self, kind: str | None, facts: Mapping[str, bool | None] | Iterable[tuple[str, bool | None]]
+    ) -> dict[str, bool | None]:
+        """Resolve fact names (key or the clause's wording) to keys; one fact said both ways is an error."""
         rule = self.rules.negative_list
-        by_name = {f.label: f.key for f in rule.facts.values()} | {k: k for k in rule.facts}
+        by_name = {_fold(f.label): f.key for f in rule.facts.values()} | {_fold(k): k for k in rule.facts}
         known: dict[str, bool | None] = {}
-        for name, value in facts.items():
-            key = by_name.get(name.strip())
-            if key is None or key in _KIND_FACTS:
+        pairs = facts.items() if isinstance(facts, Mapping) else facts
+        for name, value in pairs:
+            key = by_name.get(_fold(name))
+            if key in _KIND_FACTS:
+                raise RequestError(f"“{name}”是项目类型：请用项目类型说明（新建、升级改造或其他）。")
+            if key is None:
                 options = "、".join(k for k in rule.facts if k not in _KIND_FACTS)
                 raise RequestError(f"不认识的项目情况“{name}”。可选：{options}。")
+            if key in known and known[key] != value:
+                raise RequestError(f"项目情况“{rule.facts[key].label}”既说成立又说不成立，请只保留一个。")
             known[key] = value
         if kind is not None:
-            if kind.strip() not in KINDS:
+            k = KINDS.get(_fold(kind))
+            if k is None:
                 raise RequestError(f"项目类型“{kind}”无效，应为 新建、升级改造 或 其他（new / upgrade / other）。")
-            k = KINDS[kind.strip()]
             known["is_new"], known["is_upgrade"] = k == "new", k == "upgrade"
         return known
 
@@ -612,35 +678,45 @@ class Calculators:
     def self_evaluation(self, accepted: DateSpan, live: DateSpan | None = None, *, as_of: date) -> Calculation:
         rule = self.rules.self_evaluation
         low, high = rule.window.value
-        base = accepted
-        if live is not None and (live.start, live.end) > (accepted.start, accepted.end):
-            base = live
-        if live is not None and (live.end < accepted.start):
+        if live is not None and live.end < accepted.start:
             raise DateError(
                 f"投入运行日期（{live.describe()}）早于通过验收日期（{accepted.describe()}）：起算日取两者中较晚者，请核对。"
             )
-        earliest = add_years(base.start, low)
-        latest = add_years(base.end, high)
+        # The later of the two events, each possibly known only to the month or year.
+        base = accepted if live is None else DateSpan(max(accepted.start, live.start), max(accepted.end, live.end), "")
+        earliest, latest = add_years(base.start, low), add_years(base.end, high)
+        sure_from, sure_to = add_years(base.end, low), add_years(base.start, high)
+        shown = base.describe()
         steps = [
             Step("规则", rule.clause),
-            Step(f"起算：通过验收并投入运行之日 {base.describe()}"),
+            Step(f"起算：通过验收并投入运行之日 {shown}" + ("（验收与投运取较晚者）" if live is not None else "")),
             Step(f"期间：{rule.window.raw}", rule.window.quote),
-            Step(f"窗口：{base.describe()} 后 {low} 年至 {high} 年 → {earliest} 至 {latest}"),
+            Step(f"窗口：{shown} 后 {low} 年至 {high} 年 → {earliest} 至 {latest}"),
         ]
         outcome: dict[str, Any] = {"window_start": earliest.isoformat(), "window_end": latest.isoformat()}
         if not base.is_day:
-            sure_from, sure_to = add_years(base.end, low), add_years(base.start, high)
-            steps.append(Step(f"起算日只精确到 {base.describe()}：无论具体哪天，{sure_from} 至 {sure_to} 都在窗口内"))
+            steps.append(Step(f"起算日只精确到 {shown}：无论具体哪天，{sure_from} 至 {sure_to} 都在窗口内"))
             outcome |= {"certain_start": sure_from.isoformat(), "certain_end": sure_to.isoformat()}
+        in_window: bool | None
         if as_of < earliest:
             status, in_window = "未到", False
-            timing = f"按 {as_of}，尚未进入窗口（还有 {(earliest - as_of).days} 天）。"
-        elif as_of <= latest:
-            status, in_window = "窗口期内", True
-            timing = f"按 {as_of}，正处于窗口期内（距截止还有 {(latest - as_of).days} 天）。"
-        else:
+            timing = (
+                f"按 {as_of}，尚未进入窗口（{'最早' if not base.is_day else ''}还有 {(earliest - as_of).days} 天）。"
+            )
+        elif as_of > latest:
             status, in_window = "已超过", False
-            timing = f"按 {as_of}，已超过窗口（截止日 {latest}）。"
+            timing = f"按 {as_of}，已超过窗口（截止日{'最晚为' if not base.is_day else '为'} {latest}）。"
+        elif sure_from <= as_of <= sure_to:
+            status, in_window = "窗口期内", True
+            left = (
+                f"距截止还有 {(sure_to - as_of).days} 天"
+                if base.is_day
+                else f"距截止至少还有 {(sure_to - as_of).days} 天"
+            )
+            timing = f"按 {as_of}，正处于窗口期内（{left}）。"
+        else:
+            status, in_window = "视具体日期而定", None
+            timing = f"按 {as_of}，是否已在窗口内取决于验收投运的具体日期，请提供准确日期。"
         steps.append(Step(f"查询日期 {as_of}：{status}"))
         recipients = "、".join(q.text for q in rule.report_to)
         steps.append(Step(f"报送：{recipients}等有关部门", rule.report_to[0]))
@@ -728,7 +804,13 @@ _ROUTES = {
     "no_decision": "原则上不启动投资决策程序",
     "not_applicable": "不适用本办法（涉密）",
 }
-_KIND_FACTS = {"is_new": "是否新建项目", "is_upgrade": "是否升级改造项目"}
+_KIND_FACTS = frozenset({"is_new", "is_upgrade"})
+_KIND = "项目类型（新建、升级改造或其他）"
+
+
+def _fold(name: str) -> str:
+    """Names typed by people: full-width brackets, spaces and case do not matter."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
 
 
 def _negate(op: str | None) -> str:

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import sys
 import unicodedata
 from datetime import date
 from decimal import Decimal
@@ -17,6 +19,7 @@ from .calculators import AdjustmentInput, Calculation, Calculators, RouteInput
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .errors import RegassistError, RequestError
+from .numerals import to_int
 from .references import MAX_NUMBER, UnitRef, parse_ref
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
 
@@ -43,15 +46,24 @@ class _Group(click.Group):
 
 
 def _chinese(exc: click.UsageError) -> click.UsageError:
+    if isinstance(exc, _UsageError):
+        return exc
     if isinstance(exc, click.MissingParameter):
-        name = exc.param.human_readable_name if exc.param else "参数"
-        message = f"缺少 {name}。"
+        param = exc.param
+        if isinstance(param, click.Option):
+            message = f"缺少选项 {param.opts[-1]}。"
+        else:
+            message = f"缺少 {param.human_readable_name if param else '参数'}。"
     elif isinstance(exc, click.NoSuchOption):
         message = f"没有选项 {exc.option_name}。"
+    elif isinstance(exc, click.BadOptionUsage) and "requires an argument" in exc.message:
+        message = f"选项 {exc.option_name} 后面要写一个值。"
+    elif isinstance(exc, click.BadOptionUsage) and "does not take a value" in exc.message:
+        message = f"选项 {exc.option_name} 不带值。"
     elif exc.message.startswith("No such command"):
         message = f"没有这个命令：{exc.message.split(' ', 3)[-1].rstrip('.')}。"
     elif isinstance(exc, click.BadParameter) and exc.param is not None:
-        hint = exc.param_hint or exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.human_readable_name
+        hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.human_readable_name)
         detail = exc.message
         if isinstance(exc.param.type, click.Choice):
             detail = "可选值为 " + "、".join(map(str, exc.param.type.choices)) + "。"
@@ -59,20 +71,74 @@ def _chinese(exc: click.UsageError) -> click.UsageError:
     elif exc.message.startswith("Got unexpected extra argument"):
         message = f"多余的参数：{exc.message.split('(', 1)[-1].rstrip(')')}。"
     else:
-        return exc
-    return click.UsageError(message, exc.ctx)
+        message = exc.message
+    return _UsageError(message, exc.ctx)
+
+
+class _UsageError(click.UsageError):
+    """A command-line mistake, shown in Chinese: the problem first, then the usage line."""
+
+    def show(self, file: Any = None) -> None:
+        file = file or sys.stderr
+        click.echo(f"错误：{self.format_message()}", file=file)
+        if self.ctx is not None:
+            pieces = " ".join(self.ctx.command.collect_usage_pieces(self.ctx)).replace("[OPTIONS]", "[选项]")
+            click.echo(f"用法：{self.ctx.command_path} {pieces}", file=file)
+            click.echo(f"查看帮助：{self.ctx.command_path} --help", file=file)
 
 
 class _DateType(click.ParamType):
+    """A single day: 2026-11-26, 2026年11月26日, 今天, 明天 …"""
+
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value).strip())
+            span = parse_date(str(value), as_of=date.today())
+        except RegassistError as exc:
+            self.fail(str(exc), param, ctx)
+        if not span.is_day:
+            self.fail(f"日期“{value}”不是具体的某一天，请写成 YYYY-MM-DD，如 2025-06-01。", param, ctx)
+        return span.start
+
+
+class _Situation(click.ParamType):
+    """Which situation of 第二十一条第一款: 1, 一, (一), 第一项; none/无 for none of them."""
+
+    name = "1|2|3|none"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        s = unicodedata.normalize("NFKC", str(value)).strip().lower()
+        if s in ("none", "无", "都不符合", "不符合", "0"):
+            return 0
+        s = s.removeprefix("第").removesuffix("项").strip("()")
+        try:
+            return to_int(s)
         except ValueError:
-            self.fail(f"日期“{value}”无效，请写成 YYYY-MM-DD，如 2025-06-01。", param, ctx)
+            self.fail(f"情形“{value}”无效，请写 1、2、3（第一款第几项）或 none（都不符合）。", param, ctx)
+
+
+def _errors_as_json(command: Any) -> Any:
+    """With --json, an error is also written to stdout as JSON, so machines never parse prose."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except RegassistError as exc:
+            if kwargs.get("as_json") and not getattr(exc, "reported", False):
+                click.echo(json.dumps({"error": _error_record(exc)}, ensure_ascii=False, indent=2))
+            raise
+
+    return run
+
+
+def _error_record(exc: RegassistError) -> dict[str, Any]:
+    return {"type": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code}
 
 
 class _Positive(click.ParamType):
@@ -131,6 +197,7 @@ class _Lazy:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @_AS_OF
 @click.pass_obj
+@_errors_as_json
 def docs(obj: _Lazy, as_json: bool, as_of: date | None) -> None:
     """列出全部文件：文号、层级、版本日期、效力状态、是否收录正文。"""
     corpus = obj.corpus
@@ -167,6 +234,7 @@ def docs(obj: _Lazy, as_json: bool, as_of: date | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @_AS_OF
 @click.pass_obj
+@_errors_as_json
 def article(
     obj: _Lazy,
     ref: str,
@@ -232,6 +300,7 @@ def index(obj: _Lazy, force: bool, check: bool) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @click.pass_obj
+@_errors_as_json
 def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bool) -> None:
     """检索与问题相关的条文（条/款/项），按相关度排序并给出分数。"""
     from .retrieve import Retriever, check_query
@@ -240,12 +309,17 @@ def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bo
     retriever = Retriever.create(obj.settings, obj.corpus)
     result = retriever.search(question, k=k, scope=scope, mode=mode)  # type: ignore[arg-type]
     failed = result.routed and not result.hits  # every reference named a unit that does not exist
+    error = RequestError("；".join(result.notices)) if failed else None
     if as_json:
-        click.echo(json.dumps(_search_record(retriever, result), ensure_ascii=False, indent=2))
+        record = _search_record(retriever, result)
+        if error is not None:
+            record["error"] = _error_record(error)
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     elif not failed:
         click.echo(_search_text(retriever, result))
-    if failed:
-        raise RequestError("；".join(result.notices))
+    if error is not None:
+        error.reported = True  # type: ignore[attr-defined]
+        raise error
     for notice in result.notices:
         click.echo(f"注意：{notice}", err=True)
 
@@ -274,6 +348,7 @@ def _amount(value: str | None, option: str, name: str) -> Decimal | None:
 @_AS_OF
 @_JSON
 @click.pass_obj
+@_errors_as_json
 def supervision(obj: _Lazy, total: str, as_of: date | None, as_json: bool) -> None:
     """是否须实行监理制（第十九条）。"""
     amount = _amount(total, "--total", "总投资")
@@ -294,13 +369,14 @@ def supervision(obj: _Lazy, total: str, as_of: date | None, as_json: bool) -> No
 @click.option("--goal-unchanged/--goal-changed", default=None, help="建设目标是否不变（不填则按不变假设）。")
 @click.option(
     "--situation",
-    type=click.Choice(["1", "2", "3", "none"]),
+    type=_Situation(),
     default=None,
-    help="符合第一款第几项情形；none 表示都不符合（不填则按符合假设）。",
+    help="符合第一款第几项情形（1、2、3，或 一、（一））；none 表示都不符合（不填则按符合假设）。",
 )
 @_AS_OF
 @_JSON
 @click.pass_obj
+@_errors_as_json
 def adjust(
     obj: _Lazy,
     total: str,
@@ -310,20 +386,20 @@ def adjust(
     savings: str,
     within_estimate: bool | None,
     goal_unchanged: bool | None,
-    situation: str | None,
+    situation: int | None,
     as_of: date | None,
     as_json: bool,
 ) -> None:
     """项目建设单位能否自行调整概算并备案（第二十一条）。"""
     given = AdjustmentInput(
         total=_amount(total, "--total", "批复概算总投资"),
-        increase=_amount(increase, "--increase", "增加的投资") if increase is not None else None,
+        increase=_optional_amount(increase, "--increase", "增加的投资") if increase is not None else None,
         decrease=_optional_amount(decrease, "--decrease", "减少的投资"),
         new_content=_optional_amount(new_content, "--new", "新增建设内容投资"),
         savings=_optional_amount(savings, "--savings", "招标采购结余"),
         within_estimate=within_estimate,
         goal_unchanged=goal_unchanged,
-        situation=None if situation is None else (0 if situation == "none" else int(situation)),
+        situation=situation,
     )
     _emit(obj.calculators.adjustment(given, as_of=as_of or date.today()), as_json)
 
@@ -338,6 +414,7 @@ def _optional_amount(value: str, option: str, name: str) -> Decimal:
 @_AS_OF
 @_JSON
 @click.pass_obj
+@_errors_as_json
 def validity(obj: _Lazy, when: str | None, doc_name: str | None, as_of: date | None, as_json: bool) -> None:
     """文件在某日是否有效（办法第二十九条；其他文件按清单记录的日期）。"""
     day = as_of or date.today()
@@ -360,6 +437,7 @@ def validity(obj: _Lazy, when: str | None, doc_name: str | None, as_of: date | N
 @_AS_OF
 @_JSON
 @click.pass_obj
+@_errors_as_json
 def route(
     obj: _Lazy,
     funding: tuple[str, ...],
@@ -384,6 +462,7 @@ def route(
 @_AS_OF
 @_JSON
 @click.pass_obj
+@_errors_as_json
 def negative_list(
     obj: _Lazy,
     kind: str | None,
@@ -396,15 +475,14 @@ def negative_list(
     """是否属于第十条“原则上不得申报”的情形；未填写的情况按未知处理。"""
     calculators = obj.calculators
     if list_facts:
-        for key, fact in calculators.rules.negative_list.facts.items():
-            if not key.startswith("is_"):
-                click.echo(f"{key}\t{fact.label}")
+        facts = {k: f.label for k, f in calculators.rules.negative_list.facts.items() if not k.startswith("is_")}
+        if as_json:
+            click.echo(json.dumps({"facts": facts}, ensure_ascii=False, indent=2))
+        else:
+            click.echo("\n".join(f"{key}\t{label}" for key, label in facts.items()))
         return
-    both = set(yes_facts) & set(no_facts)
-    if both:
-        raise RequestError(f"同一情况既填了 --yes 又填了 --no：{'、'.join(sorted(both))}。")
-    facts: dict[str, bool | None] = {name: True for name in yes_facts} | {name: False for name in no_facts}
-    _emit(calculators.negative_list(kind, facts, as_of=as_of or date.today()), as_json)
+    pairs = [(name, True) for name in yes_facts] + [(name, False) for name in no_facts]
+    _emit(calculators.negative_list(kind, pairs, as_of=as_of or date.today()), as_json)
 
 
 @calc.command("self-eval")
@@ -413,6 +491,7 @@ def negative_list(
 @_AS_OF
 @_JSON
 @click.pass_obj
+@_errors_as_json
 def self_eval(obj: _Lazy, accepted: str, live: str | None, as_of: date | None, as_json: bool) -> None:
     """何时开展自评价（第二十三条：验收并投入运行后一至两年内）。"""
     day = as_of or date.today()

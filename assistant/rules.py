@@ -69,6 +69,11 @@ class Quote:
     def tag(self) -> str:
         return f"【{self.label}】"
 
+    @property
+    def unit_label(self) -> str:
+        """'第二十一条第一款' — the label without the document's name, for prose."""
+        return self.label.rsplit(" ", 1)[-1]
+
     def citation(self) -> dict[str, Any]:
         """The answer contract's citation object."""
         return {
@@ -104,6 +109,11 @@ class Param:
     @property
     def symbol(self) -> str:
         return SYMBOLS[self.op] if self.op else ""
+
+    @property
+    def inclusive(self) -> bool:
+        """Whether the number itself satisfies the bound (及以上, 不超过) or not (超过, 不满)."""
+        return self.op in (">=", "<=")
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,7 @@ class NegativeListRule:
     doc_id: str
     title: str
     clause: Quote
+    conditions: Quote  # what an application must meet besides (第九条)
     facts: Mapping[str, Fact]
     grounds: tuple[Ground, ...]
 
@@ -320,6 +331,7 @@ class _NegativeList(_Strict):
     doc: str
     title: str
     clause: _Clause
+    conditions: _Clause
     facts: dict[str, _Fact]
     grounds: list[_Ground]
 
@@ -538,7 +550,14 @@ def bind(spec: _RulesFile, corpus: Corpus, path: Path | None = None) -> RuleBook
     grounds = tuple(_ground(b, g) for g in n.grounds)
     facts = {key: Fact(key, f.label, f.phrase) for key, f in n.facts.items()}
     _check_facts(facts, grounds)
-    negative = NegativeListRule(n.doc, n.title, b.clause(n.clause, "clause"), MappingProxyType(facts), grounds)
+    negative = NegativeListRule(
+        n.doc,
+        n.title,
+        b.clause(n.clause, "clause"),
+        b.clause(n.conditions, "conditions"),
+        MappingProxyType(facts),
+        grounds,
+    )
 
     e = spec.self_evaluation
     b = _Binder(corpus, e.doc, "self_evaluation", quotes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -54,6 +55,11 @@ WAN = Decimal(10_000)
         ("230萬", 230 * WAN),
         ("200万元整", 200 * WAN),
         ("1234.56元", Decimal("1234.56")),
+        ("贰佰万元", 200 * WAN),  # 大写
+        ("壹仟万元整", 1000 * WAN),
+        ("200万元人民币", 200 * WAN),
+        ("2,500,000.50元", Decimal("2500000.50")),
+        ("一万零一元", Decimal(10001)),
     ],
 )
 def test_amounts_in_every_form(text: str, yuan: Decimal) -> None:
@@ -75,6 +81,21 @@ def test_amounts_in_every_form(text: str, yuan: Decimal) -> None:
         ("", "为空"),
         ("   ", "为空"),
         ("230", "没有单位"),  # 230元 or 230万元? guessing would decide the verdict
+        ("一千二百三十四", "没有单位"),  # 百 and 千 are digits here, not units
+        ("2千", "没有单位"),
+        ("2,0000,000元", "千位分隔符"),
+        ("1,0000万", "千位分隔符"),
+        ("1,2345元", "千位分隔符"),
+        ("200万3", "有歧义"),
+        ("1亿2000", "有歧义"),
+        ("约200万", "不是确数"),
+        ("200多万", "不是确数"),
+        ("200万左右", "不是确数"),
+        ("NaN", "无法识别"),
+        ("Infinity", "无法识别"),
+        ("2e6元", "无法识别"),
+        ("1.5.3万", "无法识别"),
+        ("9" * 200, "太长"),
     ],
 )
 def test_bad_amounts_name_the_problem(text: str, problem: str) -> None:
@@ -87,8 +108,31 @@ def test_bad_amounts_name_the_problem(text: str, problem: str) -> None:
 def test_zero_allowed_where_an_input_may_be_nothing() -> None:
     assert parse_amount("0", allow_zero=True) == 0
     assert parse_amount("0元", allow_zero=True) == 0
-    with pytest.raises(AmountError, match="负数"):
+    with pytest.raises(AmountError, match="金额不能为负数"):
         parse_amount("-1万", allow_zero=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1999999.99, Decimal("1999999.99")), (2_300_000, Decimal(2_300_000)), (Decimal("2300000.00"), Decimal(2_300_000))],
+)
+def test_numbers_from_the_python_api(value: object, expected: Decimal) -> None:
+    assert parse_amount(value) == expected  # a float is read by its repr, not its binary expansion
+
+
+@pytest.mark.parametrize("value", [float("nan"), Decimal("NaN"), Decimal("Infinity"), float("inf")])
+def test_non_finite_numbers_are_refused(value: object) -> None:
+    with pytest.raises(AmountError, match="不是有限的数"):
+        parse_amount(value)
+
+
+def test_cn2an_warnings_do_not_reach_users() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(DateError):
+            parse_date("二零二五年六月一日百", as_of=AS_OF)
+        with pytest.raises(AmountError):
+            parse_amount("一二三万五")
 
 
 def test_a_bare_number_with_a_declared_unit() -> None:
@@ -201,11 +245,21 @@ def test_dates(text: str, start: date, end: date) -> None:
         ("十二月", "无法识别"),
         ("", "为空"),
         ("下周三", "无法识别"),
+        ("2026年13月", "不是存在的日期"),
+        ("2026年11月中", "无法识别"),  # not silently the whole month
+        ("2" * 100, "太长"),
     ],
 )
 def test_bad_dates(text: str, problem: str) -> None:
     with pytest.raises(DateError, match=problem):
         parse_date(text, as_of=AS_OF)
+
+
+def test_relative_dates_near_the_ends_of_the_calendar() -> None:
+    with pytest.raises(DateError, match="参照日期的年份超出"):
+        parse_date("昨天", as_of=date(1, 1, 1))
+    with pytest.raises(DateError, match="年份超出"):
+        parse_date("明年", as_of=date(2100, 6, 1))
 
 
 def test_relative_dates_follow_the_as_of_date() -> None:

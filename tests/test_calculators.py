@@ -59,7 +59,7 @@ def test_supervision_boundary(calculators: Calculators, default_corpus: Corpus, 
     result = calculators.supervision(_amount(total), as_of=DAY)
     assert result.outcome["supervision_required"] is required
     assert "原则上" in result.conclusion  # the clause's hedge is kept either way
-    assert result.conclusion.startswith("需要。" if required else "第十九条不作要求。")
+    assert result.conclusion.startswith("需要。" if required else "不要求。")
     assert [q.label for q in result.citations] == ["办法 第十九条"]
     assert_verbatim(result, default_corpus)
 
@@ -136,7 +136,7 @@ def adjust(
         ("5000万", "200.01万", "200.01万", "200.01万", False, "new_content_cap"),
         ("5000万", "250万", "250万", "250万", False, "new_content_cap"),
         ("4000万", "200万", "200万", "200万", True, None),  # 5% = 200万 = cap: both exactly met
-        ("1000万", "100万", "0", "0", False, "within_estimate"),  # net increase exceeds the approved estimate
+        ("1000万", "100万", "0", "0", True, None),  # a net increase is allowed if paid within the estimate (assumed)
     ],
 )
 def test_adjustment_boundaries(
@@ -203,6 +203,12 @@ def test_preconditions_are_inputs_or_stated_assumptions(calculators: Calculators
     # stated within the estimate (e.g. paid from 预备费) though the amounts alone would exceed it
     told = adjust(calculators, "1000万", "100万", "0", within_estimate=True)
     assert told.outcome["self_adjust_allowed"] is True and any("核对" in line for line in told.trace)
+    assert told.assumptions == ("建设目标不变。",) or "建设目标不变。" in told.assumptions
+    net = adjust(calculators, "1000万", "100万", "0")
+    assert net.outcome["checks"]["within_estimate"] == {"ok": True, "adjusted_total_yuan": 11_000_000, "assumed": True}
+    assert any("增加额比减少额多 100万元" in a for a in net.assumptions)
+    exceeds = adjust(calculators, "1000万", "100万", "0", within_estimate=False)
+    assert exceeds.outcome["self_adjust_allowed"] is False and "投资规模超出概算批复" in exceeds.conclusion
     assert (
         adjust(calculators, "1000万", "100万", "100万", within_estimate=False).outcome["self_adjust_allowed"] is False
     )
@@ -345,8 +351,10 @@ def test_validity_of_the_banfa(
 
 def test_validity_counts_the_days_left(calculators: Calculators) -> None:
     assert calculators.validity(None, None, as_of=DAY).outcome["days_remaining"] == 4
-    last = calculators.validity(None, DateSpan.day(date(2026, 11, 30)), as_of=DAY)
-    assert "当天是有效期最后一天" in last.conclusion
+    last = calculators.validity(None, None, as_of=date(2026, 11, 30))
+    assert "今天是有效期最后一天" in last.conclusion and last.outcome["days_remaining"] == 0
+    month = calculators.validity(None, parse_date("2026年11月", as_of=DAY), as_of=DAY)
+    assert month.conclusion.startswith("有效。2026-11-01 至 2026-11-30 期间") and "days_remaining" not in month.outcome
 
 
 def test_validity_is_generic_over_the_manifest(calculators: Calculators) -> None:
@@ -481,8 +489,10 @@ def test_negative_list_bad_inputs(calculators: Calculators) -> None:
         calculators.negative_list("new", {"机房": True}, as_of=DAY)
     with pytest.raises(RequestError, match="项目类型“重建”无效"):
         calculators.negative_list("重建", {}, as_of=DAY)
-    with pytest.raises(RequestError, match="不认识的项目情况“is_new”"):
-        calculators.negative_list(None, {"is_new": True}, as_of=DAY)
+    with pytest.raises(RequestError, match="是项目类型"):
+        calculators.negative_list(None, {"新建项目": True}, as_of=DAY)
+    with pytest.raises(RequestError, match="既说成立又说不成立"):
+        calculators.negative_list(None, [("需求不清", True), ("unclear_requirements", False)], as_of=DAY)
 
 
 # --- 6. self-evaluation window, 第二十三条 ----------------------------------------------------------------
@@ -568,3 +578,65 @@ def test_json_shape(calculators: Calculators) -> None:
         "label": "办法 第十九条",
         "quote": "总投资在200万元及以上的政务信息化项目原则上实行监理制,对项目建设全过程进行监理。",
     }
+
+
+def test_self_evaluation_with_imprecise_dates_never_claims_more_than_it_knows(calculators: Calculators) -> None:
+    # acceptance sometime in 2025, go-live on 2025-03-01: the start is the later of the two, still uncertain
+    result = calculators.self_evaluation(
+        parse_date("2025年", as_of=DAY), parse_date("2025-03-01", as_of=DAY), as_of=DAY
+    )
+    assert result.outcome["window_start"] == "2026-03-01" and result.outcome["window_end"] == "2027-12-31"
+    assert result.outcome["status"] == "视具体日期而定"  # in the window only if acceptance came before 2025-11-26
+    assert result.outcome["certain_start"] == "2026-12-31"
+    late = calculators.self_evaluation(parse_date("2025-06-01", as_of=DAY), parse_date("2025年", as_of=DAY), as_of=DAY)
+    assert late.outcome["window_start"] == "2026-06-01" and late.outcome["window_end"] == "2027-12-31"
+    unsure = calculators.self_evaluation(parse_date("2025年11月", as_of=DAY), as_of=date(2026, 11, 10))
+    assert unsure.outcome["in_window"] is None and unsure.outcome["status"] == "视具体日期而定"
+    assert "请提供准确日期" in unsure.conclusion
+    sure = calculators.self_evaluation(parse_date("2025年11月", as_of=DAY), as_of=date(2027, 1, 5))
+    assert sure.outcome["in_window"] is True and "至少还有 300 天" in sure.conclusion  # to 2027-11-01
+
+
+def test_route_speaks_of_other_approvals_in_the_verdict(calculators: Calculators) -> None:
+    result = calculators.approval_route(RouteInput(("self",), civil_works=True), as_of=DAY)
+    assert result.outcome["route"] == "filing" and result.outcome["other_approvals_required"] is True
+    assert "仍需进行节能评估" in result.conclusion and "不走审批" not in result.conclusion
+    plain = calculators.approval_route(RouteInput(("self",)), as_of=DAY)
+    assert plain.outcome["other_approvals_required"] is None
+
+
+def test_route_for_filing_projects_does_not_forbid_what_does_not_apply(calculators: Calculators) -> None:
+    result = calculators.approval_route(RouteInput(("self",), built_before_approval=True), as_of=DAY)
+    assert result.outcome["build_before_approval_forbidden"] is False and result.outcome["violations"] == []
+    assert any("开工前应履行备案程序" in line for line in result.trace)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("国家和自治区专项资金", "special"),
+        ("专项资金", "special"),
+        ("企业无偿提供", "enterprise"),
+        ("自筹", "self"),
+        ("财政资金", "municipal"),
+        (" Municipal ", "municipal"),
+        ("政府购买服务", "service"),
+    ],
+)
+def test_funding_names_people_use(calculators: Calculators, name: str, key: str) -> None:
+    result = calculators.approval_route(RouteInput((name, name)), as_of=DAY)
+    assert result.outcome["route"] is not None or key in ("municipal", "service")
+    assert result.inputs["funding"] == [key]  # repeated names count once
+
+
+def test_fact_names_ignore_bracket_width(calculators: Calculators) -> None:
+    result = calculators.negative_list("新建", {"已获得市本级行业（业务）主管部门准许": False}, as_of=DAY)
+    assert result.outcome["grounds"] == [2]
+
+
+def test_validity_wording_for_other_days(calculators: Calculators) -> None:
+    past = calculators.validity(None, DateSpan.day(date(2025, 6, 1)), as_of=DAY)
+    assert past.conclusion.startswith("有效。2025-06-01，") and "现行" not in past.conclusion
+    assert past.outcome["document_status"] == "现行有效"
+    law = calculators.validity("政府采购法", None, as_of=DAY)
+    assert "文件清单（documents.toml）记录的日期" in law.render()

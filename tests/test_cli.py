@@ -138,7 +138,12 @@ def test_article_errors_exit_2_with_a_chinese_message(run, args: list[str], mess
 
 def test_bad_date_is_a_usage_error(run) -> None:
     result = run("docs", "--as-of", "2026-13-01")
-    assert result.exit_code == 2 and "YYYY-MM-DD" in result.stderr
+    assert result.exit_code == 2 and "不是存在的日期" in result.stderr
+    assert "用法：regassist docs [选项]" in result.stderr and "Usage" not in result.stderr
+    month = run("docs", "--as-of", "2026年11月")
+    assert month.exit_code == 2 and "不是具体的某一天" in month.stderr
+    chinese = run("docs", "--as-of", "2026年12月1日", "--json")
+    assert chinese.exit_code == 0 and json.loads(chinese.stdout)["as_of"] == "2026-12-01"
 
 
 def test_unusable_corpus_exits_3(run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -243,9 +248,9 @@ def test_search_routes_article_numbers(run_indexed) -> None:
     assert missing.exit_code == 2 and missing.stdout == ""
     assert "办法共29条（第一条至第二十九条），没有第三十条。" in missing.stderr
     as_json = run_indexed("search", "第三十条", "--json")
-    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["notices"] == [
-        "办法共29条（第一条至第二十九条），没有第三十条。"
-    ]
+    payload = json.loads(as_json.stdout)
+    assert as_json.exit_code == 2 and payload["notices"] == ["办法共29条（第一条至第二十九条），没有第三十条。"]
+    assert payload["error"]["type"] == "RequestError" and payload["error"]["exit_code"] == 2
 
 
 def test_search_out_of_scope_says_so(run_indexed) -> None:
@@ -393,13 +398,15 @@ def test_calc_route_negative_list_and_self_eval(run) -> None:
         (("supervision", "--total", "-5万"), "是负数"),
         (("supervision", "--total", "0"), "为零"),
         (("supervision", "--total", "很多钱"), "无法识别--total（总投资）“很多钱”"),
+        (("supervision", "--total", "200多万"), "不是确数"),
         (("supervision", "--total", "5万亿"), "超过1000亿元"),
         (("adjust", "--total", "1000万", "--decrease", "abc"), "无法识别--decrease（减少的投资）"),
         (("adjust", "--total", "1000万"), "至少一项大于零"),
         (("validity", "--date", "2025-02-30"), "不是存在的日期"),
         (("validity", "--doc", "不存在的条例"), "未找到文件"),
         (("route", "--funding", "贷款"), "不认识的资金来源"),
-        (("negative-list", "--yes", "replaceable", "--no", "replaceable"), "既填了 --yes 又填了 --no"),
+        (("negative-list", "--yes", "replaceable", "--no", "replaceable"), "既说成立又说不成立"),
+        (("negative-list", "--yes", "需求不清", "--no", "unclear_requirements"), "既说成立又说不成立"),
         (("negative-list", "--yes", "机房"), "不认识的项目情况"),
         (("self-eval", "--accepted", "某天"), "无法识别--accepted（验收日期）"),
     ],
@@ -412,13 +419,36 @@ def test_calc_bad_input_exit_2_without_a_verdict(run, args: tuple[str, ...], mes
 
 
 def test_calc_usage_errors_in_chinese(run) -> None:
-    result = run("calc", "adjust", "--total", "1000万", "--situation", "4")
-    assert result.exit_code == 2 and "可选值为 1、2、3、none" in result.stderr
+    result = run("calc", "adjust", "--total", "1000万", "--increase", "10万", "--situation", "4")
+    assert result.exit_code == 2 and "情形应为 1 到 3" in result.stderr
+    bad = run("calc", "adjust", "--total", "1000万", "--situation", "x")
+    assert bad.exit_code == 2 and "情形“x”无效" in bad.stderr and "用法：" in bad.stderr
+    item = json.loads(
+        run("calc", "adjust", "--total", "1000万", "--increase", "10万", "--situation", "（二）", "--json").stdout
+    )
+    assert item["inputs"]["situation"] == 2
+    no_value = run("calc", "supervision", "--total")
+    assert no_value.exit_code == 2 and "选项 --total 后面要写一个值" in no_value.stderr
     missing = run("calc", "supervision")
-    assert missing.exit_code == 2 and "缺少" in missing.stderr
+    assert missing.exit_code == 2 and "缺少选项 --total。" in missing.stderr
 
 
 def test_calc_with_broken_rule_data_exits_3(run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("REGASSIST_RULES", str(tmp_path / "missing.toml"))
     result = run("calc", "supervision", "--total", "230万")
     assert result.exit_code == 3 and "找不到规则数据文件" in result.stderr
+
+
+def test_calc_json_errors_are_json(run) -> None:
+    result = run("calc", "supervision", "--total", "230", "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "AmountError" and error["exit_code"] == 2 and "没有单位" in error["message"]
+    assert result.stderr.startswith("错误：")
+
+
+def test_calc_zero_increase_and_fact_list_json(run) -> None:
+    result = run("calc", "adjust", "--total", "1000万", "--increase", "0", "--decrease", "100万", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["outcome"]["self_adjust_allowed"] is True
+    facts = json.loads(run("calc", "negative-list", "--list", "--json").stdout)["facts"]
+    assert facts["on_gov_cloud"] == "已部署或迁移到政务云" and "is_new" not in facts
