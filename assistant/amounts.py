@@ -30,6 +30,8 @@ _AMOUNT = re.compile(rf"^(?P<num>\d+(?:\.\d+)?|[{_CN}]+)(?P<unit>千万|百万|�
 # Thousands separators only where every group has three digits: 2,500,000 but not 2,0000,000.
 _THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?:,\d{3})+(?![\d,])")
 _PREFIXES = ("人民币", "rmb", "¥", "￥")
+_TRADITIONAL = str.maketrans("萬億兩貳參陸", "万亿两贰叁陆")
+_APPROXIMATE = re.compile(rf"^(?:约|大约|近|将近|差不多)|[\d{_CN}](?:多|余|来)[万亿元千百]|(?:左右|上下)$")
 _YUAN = ("块钱", "块", "圆")
 # 200万3 means 200万3千 to some and 200万零3 to others: refused rather than guessed.
 _ELIDED = re.compile(r"[万亿]\d+(?:\.\d+)?$")
@@ -39,7 +41,7 @@ def _normalize(text: str) -> str:
     """NFKC folds full-width digits, ，and ％; spaces go; 圆/块 mean 元; 萬/億 are 万/亿; a closing 整 or
     人民币 is dropped."""
     s = unicodedata.normalize("NFKC", text).strip().lower()
-    s = re.sub(r"\s+", "", s).replace("萬", "万").replace("億", "亿")
+    s = re.sub(r"\s+", "", s).translate(_TRADITIONAL)
     for word in _YUAN:
         s = s.replace(word, "元")
     return s.removesuffix("人民币").removesuffix("整")
@@ -69,7 +71,7 @@ def parse_amount(
         raise AmountError(f"{field}为空，请填写金额，如 230万 或 2300000元。")
     if s.startswith(("-", "负", "−")):
         raise AmountError(f"{field}“{raw}”{_negative(allow_zero)}")
-    if re.search(r"^(?:约|大约|近|将近|差不多)|\d(?:多|余)[万亿元千百]|(?:左右|上下)$", s):
+    if _APPROXIMATE.search(s):
         raise AmountError(f"{field}“{raw}”不是确数：判断要用具体金额，请写如 230万。")
     s = s.lstrip("+")
     s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
@@ -142,6 +144,10 @@ def _number(s: str) -> Decimal | None:
             return Decimal(s)
         except InvalidOperation:
             return None
+    if re.fullmatch("[〇零一二三四五六七八九]+", s) and len(s) > 1:  # 二〇〇: digit by digit
+        return Decimal("".join(str("〇一二三四五六七八九".index(c.replace("零", "〇"))) for c in s))
+    if s[0] in "百千":  # 百万 is 一百万
+        s = "一" + s
     try:
         value = _quiet(cn2an.cn2an, s.replace("两", "二").replace("〇", "零"), "strict")
     except (ValueError, KeyError, IndexError):
@@ -271,10 +277,10 @@ def parse_date(text: str | date, *, as_of: date, field: str = "日期") -> DateS
     if len(s) > MAX_INPUT:
         raise DateError(f"{field}“{_shown(raw)}”太长，不是一个日期。")
     check_year(as_of, "参照日期")
-    if re.search(r"[〇零一二三四五六七八九十]", s):
-        s = _quiet(cn2an.transform, s, "cn2an")
     try:
         span = _read_date(s, as_of)
+        if span is None and re.search(r"[〇零一二三四五六七八九十]", s):  # 二〇二五年六月 → 2025年6月
+            span = _read_date(_quiet(cn2an.transform, s, "cn2an"), as_of)
     except (ValueError, OverflowError):
         raise DateError(f"{field}“{raw}”不是存在的日期（如 2月30日），请检查。") from None
     if span is None:

@@ -19,9 +19,9 @@ from typing import Any, Literal
 from .amounts import DateSpan, add_years, check_amount, format_amount, format_ratio, yuan_json
 from .config import Settings
 from .corpus import Corpus
-from .errors import AmountError, DateError, RequestError
+from .errors import AmountError, RequestError
 from .numerals import to_chinese
-from .rules import Funding, Quote, RuleBook, load_rules
+from .rules import KIND_FACTS, Funding, Quote, RuleBook, load_rules
 from .structure import EXPIRED, IN_FORCE, NOT_YET, UNKNOWN, DocumentMeta
 
 
@@ -96,7 +96,7 @@ class AdjustmentInput:
     total: Decimal
     increase: Decimal | None = None
     decrease: Decimal = Decimal(0)
-    new_content: Decimal = Decimal(0)
+    new_content: Decimal | None = None  # None: 0, stated as an assumption when an increase is given
     savings: Decimal = Decimal(0)
     # None: shown from the amounts when the decrease covers the increase, else an assumption
     within_estimate: bool | None = None
@@ -160,21 +160,22 @@ class Calculators:
                 f" → {'达到' if required else '未达到'}门槛"
             ),
         ]
+        standard = f"“{threshold.quote.text}”"
         if required:
+            steps.append(Step("要求", rule.consequence))
             conclusion = (
-                f"需要。总投资{shown}，达到“{threshold.raw}{threshold.bound}”的标准，"
-                f"原则上应实行监理制，对项目建设全过程进行监理（{rule.clause.label}）。"
+                f"需要。总投资{shown}，属于{standard}的项目，应“{rule.consequence.text}”（{rule.clause.label}）。"
             )
         else:
             conclusion = (
-                f"不要求。总投资{shown}，未达到“{threshold.raw}{threshold.bound}”的标准，不在“原则上实行监理制”的范围内"
-                f"（{rule.clause.label}）；是否实行监理，可按项目实际和有关规定确定。"
+                f"不要求。总投资{shown}，不属于{standard}的项目，{rule.clause.label}“{rule.consequence.text}”的规定"
+                "不适用；是否实行监理，可按项目实际和有关规定确定。"
             )
         outcome = {
             "supervision_required": required,
             "total_yuan": yuan_json(total),
             "threshold_yuan": yuan_json(threshold.value),
-            "in_principle": True,  # the clause says 原则上: exceptions are possible
+            "in_principle": rule.in_principle,  # the clause says 原则上: exceptions are possible
         }
         return self._finish(
             "supervision", rule.title, rule.doc_id, as_of, conclusion, {"total_yuan": yuan_json(total)}, outcome, steps
@@ -185,9 +186,14 @@ class Calculators:
         rule = self.rules.adjustment
         total = check_amount(given.total, field="批复概算总投资")
         decrease = check_amount(given.decrease, field="减少的投资", allow_zero=True)
-        new = check_amount(given.new_content, field="新增建设内容投资", allow_zero=True)
+        new = check_amount(given.new_content or 0, field="新增建设内容投资", allow_zero=True)
         savings = check_amount(given.savings, field="招标采购结余", allow_zero=True)
         assumptions: list[str] = []
+        if given.new_content is None and given.increase:
+            assumptions.append(
+                f"未填写新增建设内容投资，按 0 计；增加额中如有新增建设内容，须另按总投资{rule.new_ratio_max.raw}"
+                f"和{rule.new_cap.raw}的上限核对。"
+            )
         if given.increase is None:
             increase = new
             if new:
@@ -254,7 +260,7 @@ class Calculators:
                 steps.append(Step(f"核对：{arithmetic}，多出的 {format_amount(excess)} 须由概算内资金（如预备费）解决"))
         checks["within_estimate"] = {
             "ok": within,
-            "adjusted_total_yuan": yuan_json(adjusted),
+            "net_change_yuan": yuan_json(excess),  # increase − decrease; > 0 must be met within the estimate
             "assumed": given.within_estimate is None and excess > 0,
         }
         if not within:
@@ -276,7 +282,7 @@ class Calculators:
             steps.append(Step(f"符合{listed}之一：否"))
             failures.append(f"不符合{listed}中的任何一种")
         else:
-            steps.append(Step(f"符合{listed}：第（{_cn(situation)}）项", rule.situations[situation - 1]))
+            steps.append(Step(f"符合{listed}：第（{to_chinese(situation)}）项", rule.situations[situation - 1]))
         checks["situation"] = {"ok": situation != 0, "item": situation or None, "assumed": situation is None}
 
         larger = max(increase, decrease)
@@ -306,8 +312,10 @@ class Calculators:
         share_cap = total * Decimal(rule.new_ratio_max.value.numerator) / Decimal(rule.new_ratio_max.value.denominator)
         share_ok = rule.new_ratio_max.holds(Fraction(new) / Fraction(total))
         cap_ok = rule.new_cap.holds(new)
-        binding = min(share_cap, rule.new_cap.value)
-        which = f"总投资{rule.new_ratio_max.raw}" if share_cap <= rule.new_cap.value else f"上限{rule.new_cap.raw}"
+        by_share = share_cap <= rule.new_cap.value
+        binding, limit = (share_cap, rule.new_ratio_max) if by_share else (rule.new_cap.value, rule.new_cap)
+        which = f"总投资{rule.new_ratio_max.raw}" if by_share else f"上限{rule.new_cap.raw}"
+        new_ok = share_ok and cap_ok
         steps.append(
             Step(
                 f"新增建设内容上限：总投资 {format_amount(total)} × {rule.new_ratio_max.raw} = {format_amount(share_cap)}",
@@ -322,8 +330,8 @@ class Calculators:
         )
         steps.append(
             Step(
-                f"新增建设内容 {format_amount(new)} {'≤' if share_ok and cap_ok else '>'} {format_amount(binding)}"
-                f" → {'符合' if share_ok and cap_ok else '不符合'}"
+                f"新增建设内容 {format_amount(new)} {limit.symbol if new_ok else _negate(limit.op)} {format_amount(binding)}"
+                f" → {'符合' if new_ok else '不符合'}"
             )
         )
         checks["new_content_ratio"] = {
@@ -348,7 +356,7 @@ class Calculators:
         authority = rule.authority.text
         if allowed:
             steps.append(Step("结论", rule.permission))
-            hedge = "（前提条件按假设成立，见“假设”）" if preconditions else ""
+            hedge = "（前提条件按下列假设成立）" if preconditions else ""
             within_limits = f"调整比例{format_ratio(ratio)}" + (f"、新增建设内容{format_amount(new)}均" if new else "")
             conclusion = (
                 f"可以自行调整。{within_limits}在限额内{hedge}，"
@@ -418,7 +426,7 @@ class Calculators:
             in_force = True if status == IN_FORCE else (None if status == UNKNOWN else False)
             steps.append(Step(f"查询日期：{asked} → {status}"))
         else:
-            status = "部分时间有效"
+            status = PARTIAL
             in_force = None
             steps.append(Step(f"查询期间：{asked}，起点 {first}、终点 {last} → 期间内效力发生变化"))
         name = meta.cite_title()
@@ -445,7 +453,7 @@ class Calculators:
             )
         elif status == NOT_YET:
             conclusion = f"尚未施行。{name}自 {meta.effective_date} 起施行，{asked} 尚未生效。"
-        elif status == "部分时间有效":
+        elif status == PARTIAL:
             conclusion = _partial(name, span, meta)
         elif status == UNKNOWN:
             conclusion = f"无法判断。未记录{name}的施行与失效日期。"
@@ -482,25 +490,31 @@ class Calculators:
         steps.append(Step(f"资金来源：{'、'.join(f.label for f in sources)}"))
         if given.classified:
             steps.append(Step("涉密项目", rule.classified))
-            conclusion = f"不适用本办法。涉密政务信息化项目建设按国家保密管理规定执行（{rule.classified.label}）。"
+            conclusion = f"不适用本办法。“{rule.classified.text}”（{rule.classified.label}）"
             route: str | None = "not_applicable"
         elif all(f.route == "filing" for f in sources):
             steps += [Step(f"{f.label}属于备案制渠道", f.quote) for f in sources]
             steps.append(Step("结论", rule.filing))
+            steps.append(Step("未履行备案程序的责任", rule.accountability))
             route = "filing"
             conclusion = (
-                f"实行备案制管理。资金来源为{'、'.join(f.label for f in sources)}，属于{rule.filing.unit_label}所列渠道，"
-                f"实行备案制管理；未履行备案程序的，将被追责问责（{rule.accountability.label}）。"
+                f"实行备案制管理。资金来源为{'、'.join(f.label for f in sources)}，属于{rule.filing.unit_label}所列渠道："
+                f"“{rule.filing.text}”（{rule.filing.label}）"
             )
             if given.built_before_approval:
-                steps.append(Step("备案制项目不经本办法的审批；开工前应履行备案程序", rule.accountability))
+                steps.append(
+                    Step(
+                        f"已开工：{rule.no_build_before_approval.unit_label}“不得未批先建”针对审批项目，备案制项目不适用"
+                    )
+                )
         else:
             approval_sources = [f for f in sources if f.route == "approval"]
             steps += [Step(f"{f.label}属于本办法的审批管理范围", f.quote) for f in approval_sources]
             if len(approval_sources) < len(sources):
-                assumptions.append("资金来源中含市本级财政资金（或采购服务），按审批管理。")
+                assumptions.append(f"资金来源中含{'、'.join(f.label for f in approval_sources)}，按审批管理。")
             route, conclusion = self._approval_branch(given, steps, assumptions, missing, stages)
-        if given.built_before_approval and route in ("approval", "not_approved", "no_decision", None):
+        forbidden = route is None or route in _APPROVAL_ROUTES
+        if given.built_before_approval and forbidden:
             violations.append(f"未经审批已开工建设：违反“{rule.no_build_before_approval.text}”")
             steps.append(Step(f"已在审批前开工建设 → 违反{rule.no_build_before_approval.label}"))
             steps.append(Step("责任", rule.accountability))
@@ -508,15 +522,13 @@ class Calculators:
         if route != "not_applicable" and given.civil_works is not None:
             other_approvals = given.civil_works
             if given.civil_works:
-                steps.append(
-                    Step(
-                        "涉及新建土建工程或高耗能项目：仍需节能评估、规划选址、用地预审、环境影响评价等审批",
-                        rule.other_approvals,
-                    )
+                steps.append(Step("涉及新建土建工程或高耗能项目：属于除外情形，相关审批仍需进行", rule.other_approvals))
+                conclusion += (
+                    f"项目涉及新建土建工程或高耗能项目，属于{rule.other_approvals.label}的除外情形："
+                    f"“{rule.other_approvals.text}”"
                 )
-                conclusion += f"项目涉及新建土建工程或高耗能项目，仍需进行节能评估、规划选址、用地预审、环境影响评价等审批（{rule.other_approvals.label}）。"
             else:
-                steps.append(Step("不涉及新建土建工程、高耗能项目：原则上不再进行节能评估等审批", rule.other_approvals))
+                steps.append(Step("不涉及新建土建工程、高耗能项目：不属于除外情形", rule.other_approvals))
         if violations:
             conclusion += "注意：" + "；".join(violations) + "。"
         inputs = {
@@ -529,11 +541,11 @@ class Calculators:
         }
         outcome = {
             "route": route,
-            "route_text": _ROUTES.get(route, "视情况而定"),
-            "approval_required": None if route is None else route in ("approval", "not_approved", "no_decision"),
+            "route_text": _ROUTES.get(route, "视是否纳入年度计划而定"),
+            "approval_required": None if route is None else route in _APPROVAL_ROUTES,
             "filing_required": route == "filing",
             "stages": stages,
-            "build_before_approval_forbidden": route in ("approval", "not_approved", "no_decision", None),
+            "build_before_approval_forbidden": forbidden,
             "other_approvals_required": other_approvals,
             "violations": violations,
             "missing": missing,
@@ -545,13 +557,13 @@ class Calculators:
     def _approval_branch(
         self, given: RouteInput, steps: list[Step], assumptions: list[str], missing: list[str], stages: list[str]
     ) -> tuple[str | None, str]:
+        """The route of a project under the 办法's approval: project library, then annual plan, then approval."""
         rule = self.rules.approval_route
         steps.append(Step("项目库管理", rule.library))
         if given.in_library is False:
             steps.append(Step("未纳入项目库", rule.not_in_library))
             return "no_decision", (
-                f"原则上不启动投资决策程序。项目未纳入项目库管理（{rule.not_in_library.label}），"
-                "应先通过包头市项目枢纽综合服务平台纳入项目库；未经审批不得先行建设。"
+                f"不启动投资决策程序。项目未纳入项目库管理：“{rule.not_in_library.text}”（{rule.not_in_library.label}）"
             )
         if given.in_library is None:
             assumptions.append("项目已纳入项目库管理。")
@@ -559,28 +571,31 @@ class Calculators:
         if given.in_plan is False:
             steps.append(Step("未纳入年度计划", rule.not_in_plan))
             return "not_approved", (
-                f"原则上不予审批、不予安排资金。项目未纳入年度计划（{rule.not_in_plan.label}），"
-                "项目建设单位不得未批先建。"
+                f"不予审批、不予安排资金。项目未纳入年度计划：“{rule.not_in_plan.text}”（{rule.not_in_plan.label}）"
             )
         stage_names = [q.text for q in rule.stages]
+        stages.extend(stage_names)
+        approval = (
+            f"审批原则上包括{'、'.join(stage_names)}等环节（{rule.approval.label}），"
+            f"符合国家有关规定的可简化（{rule.simplified.label}）"
+        )
         if given.in_plan is None:
             missing.append("in_plan")
             steps.append(Step("已纳入年度计划的", rule.in_plan))
+            steps.append(Step("审批环节：" + "、".join(stage_names), rule.approval))
+            steps.append(Step("可简化的情形", rule.simplified))
             steps.append(Step("未纳入年度计划的", rule.not_in_plan))
             return None, (
-                "视是否纳入年度计划而定。已纳入年度计划的，达到一定额度按相关规定履行立项手续，审批原则上包括"
-                f"{'、'.join(stage_names)}等环节（{rule.approval.label}）；未纳入的，原则上不予审批、不予安排资金"
-                f"（{rule.not_in_plan.label}）。两种情况下都不得未批先建。"
+                f"视是否纳入年度计划而定。已纳入的：“{rule.in_plan.text}”（{rule.in_plan.label}）{approval}。"
+                f"未纳入的：“{rule.not_in_plan.text}”（{rule.not_in_plan.label}）"
             )
         steps.append(Step("已纳入年度计划", rule.in_plan))
         steps.append(Step("审批环节：" + "、".join(stage_names), rule.approval))
         steps.append(Step("可简化的情形", rule.simplified))
-        steps.append(Step("未获批前", rule.no_build_before_approval))
-        stages.extend(stage_names)
+        steps.append(Step("获批前", rule.no_build_before_approval))
         return "approval", (
-            f"需要审批。纳入年度计划的项目，达到一定额度按相关规定履行立项手续（{rule.in_plan.label}）；"
-            f"审批原则上包括{'、'.join(stage_names)}等环节（{rule.approval.label}），符合国家有关规定的可简化"
-            f"（{rule.simplified.label}）。获批前不得先行建设（{rule.no_build_before_approval.label}）。"
+            f"需要审批。“{rule.in_plan.text}”（{rule.in_plan.label}）{approval}。"
+            f"获批前不得开工：“{rule.no_build_before_approval.text}”（{rule.no_build_before_approval.label}）。"
         )
 
     def _funding(self, name: str) -> Funding:
@@ -609,13 +624,13 @@ class Calculators:
             value = _evaluate(ground.when, known)
             verdict = {True: "适用", False: "不适用", None: "无法判断"}[value]
             reason = _explain(ground.when, known, rule.facts)
-            steps.append(Step(f"第（{_cn(ground.item)}）项 {verdict}（{reason}）", ground.quote))
+            steps.append(Step(f"第（{to_chinese(ground.item)}）项 {verdict}（{reason}）", ground.quote))
             if value is True:
                 applies.append(ground.item)
             elif value is None:
                 unknown.append(ground.item)
                 missing = {
-                    "kind" if key in _KIND_FACTS else key
+                    "kind" if key in KIND_FACTS else key
                     for group in ground.when
                     for lit in group
                     if known.get(key := lit.removeprefix("!")) is None
@@ -623,24 +638,24 @@ class Calculators:
                 order = ["kind", *rule.facts]
                 needs[ground.item] = sorted(missing, key=order.index)
         where = rule.clause.unit_label
+        barred = ("原则上" if "原则上" in rule.clause.text else "") + "不得申报"
         if applies:
             excluded: bool | None = True
-            items = "、".join(f"第（{_cn(i)}）项" for i in applies)
-            conclusion = f"原则上不得申报。项目属于{where}{items}所列情形。"
+            items = "、".join(f"第（{to_chinese(i)}）项" for i in applies)
+            conclusion = f"{barred}。项目属于{where}{items}所列情形（{rule.clause.label}）。"
         elif unknown:
             excluded = None
             asks = "；".join(
-                f"第（{_cn(i)}）项需要知道："
+                f"第（{to_chinese(i)}）项需要知道："
                 + "、".join(_KIND if k == "kind" else rule.facts[k].label for k in needs[i])
                 for i in unknown
             )
             conclusion = f"尚不能确定。已知情况未触及{where}所列情形，但以下各项信息不足：{asks}。"
         else:
             excluded = False
-            conclusion = (
-                f"未发现{where}所列情形：不属于原则上不得申报的项目（申报仍须符合{rule.conditions.unit_label}的条件）。"
-            )
-        inputs = {"kind": kind, "facts": {k: v for k, v in known.items() if k not in _KIND_FACTS}}
+            steps.append(Step("申报仍须符合的条件", rule.conditions))
+            conclusion = f"未发现{where}所列情形：不属于{barred}的项目（申报仍须符合{rule.conditions.label}所列条件）。"
+        inputs = {"kind": kind, "facts": {k: v for k, v in known.items() if k not in KIND_FACTS}}
         outcome = {
             "excluded": excluded,
             "grounds": applies,
@@ -654,15 +669,15 @@ class Calculators:
     ) -> dict[str, bool | None]:
         """Resolve fact names (key or the clause's wording) to keys; one fact said both ways is an error."""
         rule = self.rules.negative_list
-        by_name = {_fold(f.label): f.key for f in rule.facts.values()} | {_fold(k): k for k in rule.facts}
+        by_name = {_fold(n): f.key for f in rule.facts.values() for n in (f.key, f.phrase, f.label)}
         known: dict[str, bool | None] = {}
         pairs = facts.items() if isinstance(facts, Mapping) else facts
         for name, value in pairs:
             key = by_name.get(_fold(name))
-            if key in _KIND_FACTS:
+            if key in KIND_FACTS:
                 raise RequestError(f"“{name}”是项目类型：请用项目类型说明（新建、升级改造或其他）。")
             if key is None:
-                options = "、".join(k for k in rule.facts if k not in _KIND_FACTS)
+                options = "、".join(k for k in rule.facts if k not in KIND_FACTS)
                 raise RequestError(f"不认识的项目情况“{name}”。可选：{options}。")
             if key in known and known[key] != value:
                 raise RequestError(f"项目情况“{rule.facts[key].label}”既说成立又说不成立，请只保留一个。")
@@ -678,10 +693,6 @@ class Calculators:
     def self_evaluation(self, accepted: DateSpan, live: DateSpan | None = None, *, as_of: date) -> Calculation:
         rule = self.rules.self_evaluation
         low, high = rule.window.value
-        if live is not None and live.end < accepted.start:
-            raise DateError(
-                f"投入运行日期（{live.describe()}）早于通过验收日期（{accepted.describe()}）：起算日取两者中较晚者，请核对。"
-            )
         # The later of the two events, each possibly known only to the month or year.
         base = accepted if live is None else DateSpan(max(accepted.start, live.start), max(accepted.end, live.end), "")
         earliest, latest = add_years(base.start, low), add_years(base.end, high)
@@ -689,7 +700,10 @@ class Calculators:
         shown = base.describe()
         steps = [
             Step("规则", rule.clause),
-            Step(f"起算：通过验收并投入运行之日 {shown}" + ("（验收与投运取较晚者）" if live is not None else "")),
+            Step(
+                f"起算：通过验收并投入运行之日 {shown}"
+                + ("（验收与投运两者都已发生，取较晚者）" if live is not None else "")
+            ),
             Step(f"期间：{rule.window.raw}", rule.window.quote),
             Step(f"窗口：{shown} 后 {low} 年至 {high} 年 → {earliest} 至 {latest}"),
         ]
@@ -718,11 +732,15 @@ class Calculators:
             status, in_window = "视具体日期而定", None
             timing = f"按 {as_of}，是否已在窗口内取决于验收投运的具体日期，请提供准确日期。"
         steps.append(Step(f"查询日期 {as_of}：{status}"))
-        recipients = "、".join(q.text for q in rule.report_to)
-        steps.append(Step(f"报送：{recipients}等有关部门", rule.report_to[0]))
-        conclusion = (
-            f"应在 {earliest} 至 {latest} 之间开展自评价，并报送{recipients}等有关部门（{rule.clause.label}）。{timing}"
-        )
+        steps.append(Step("报送", rule.report))
+        if base.is_day:
+            window = f"应在 {earliest} 至 {latest} 之间开展自评价"
+        else:
+            window = (
+                f"按 {shown} 计，{sure_from} 至 {sure_to} 之间开展自评价无论具体日期都在期限内"
+                f"（可能的最早起点 {earliest}，最晚截止 {latest}）"
+            )
+        conclusion = f"{window}，并{rule.report.text}（{rule.clause.label}）。{timing}"
         warnings = []
         meta = self.corpus.meta(rule.doc_id)
         if meta.expiry_date and latest > meta.expiry_date:
@@ -778,7 +796,8 @@ class Calculators:
         if status == EXPIRED:
             warnings.insert(
                 0,
-                f"按 {as_of}，{meta.cite_title()}已于 {meta.expiry_date} 届满失效；以上按原条文计算，仅供参考，请以届时有效的规定为准。",
+                f"按 {as_of}，{meta.cite_title()}已失效（有效期至 {meta.expiry_date}，"
+                f"{meta.expiry_date + timedelta(days=1)} 起失效）；以上按原条文计算，仅供参考，请以届时有效的规定为准。",
             )
         elif status == NOT_YET:
             warnings.insert(0, f"按 {as_of}，{meta.cite_title()}尚未施行（{meta.effective_date} 起施行）。")
@@ -797,6 +816,8 @@ class Calculators:
         )
 
 
+PARTIAL = "部分时间有效"  # a validity status of a period over which the status changes
+_APPROVAL_ROUTES = ("approval", "not_approved", "no_decision")  # routes under the 办法's approval
 _ROUTES = {
     "approval": "审批",
     "filing": "备案制",
@@ -804,7 +825,6 @@ _ROUTES = {
     "no_decision": "原则上不启动投资决策程序",
     "not_applicable": "不适用本办法（涉密）",
 }
-_KIND_FACTS = frozenset({"is_new", "is_upgrade"})
 _KIND = "项目类型（新建、升级改造或其他）"
 
 
@@ -821,10 +841,6 @@ def _yes_no(value: bool | None, unknown: str) -> str:
     return unknown if value is None else ("是" if value else "否")
 
 
-def _cn(n: int) -> str:
-    return to_chinese(n)
-
-
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
@@ -835,7 +851,7 @@ def _partial(name: str, span: DateSpan, meta: DocumentMeta) -> str:
         parts.append(f"{meta.effective_date} 起施行")
     if meta.expiry_date and span.start <= meta.expiry_date < span.end:
         parts.append(f"{meta.expiry_date} 届满，{meta.expiry_date + timedelta(days=1)} 起失效")
-    return f"部分时间有效。{name}在 {span.describe()} 期间效力有变化：{'；'.join(parts)}。"
+    return f"{PARTIAL}。{name}在 {span.describe()} 期间效力有变化：{'；'.join(parts)}。"
 
 
 def _evaluate(when: tuple[tuple[str, ...], ...], facts: Mapping[str, bool | None]) -> bool | None:

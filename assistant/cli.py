@@ -21,6 +21,7 @@ from .corpus import Corpus, load_corpus
 from .errors import RegassistError, RequestError
 from .numerals import to_int
 from .references import MAX_NUMBER, UnitRef, parse_ref
+from .rules import KIND_FACTS
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
 
 
@@ -31,18 +32,30 @@ class _Group(click.Group):
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            ctx = super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
-            raise _chinese(exc) from exc
+            raise _usage(exc, args) from exc
+        ctx.meta.setdefault("argv", list(args))
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            raise _chinese(exc) from exc
+            raise _usage(exc, ctx.meta.get("argv", [])) from exc
         except RegassistError as exc:
             click.echo(f"错误：{exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _usage(exc: click.UsageError, argv: list[str]) -> click.UsageError:
+    """A usage error in Chinese; with --json on the command line, also as JSON on stdout."""
+    error = _chinese(exc)
+    if "--json" in argv and not getattr(exc, "reported", False):
+        record = {"type": "UsageError", "message": error.format_message(), "exit_code": error.exit_code}
+        click.echo(json.dumps({"error": record}, ensure_ascii=False, indent=2))
+        error.reported = True  # type: ignore[attr-defined]
+    return error
 
 
 def _chinese(exc: click.UsageError) -> click.UsageError:
@@ -64,6 +77,7 @@ def _chinese(exc: click.UsageError) -> click.UsageError:
         message = f"没有这个命令：{exc.message.split(' ', 3)[-1].rstrip('.')}。"
     elif isinstance(exc, click.BadParameter) and exc.param is not None:
         hint = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.ctx else exc.param.human_readable_name)
+        hint = str(hint).replace("'", "")
         detail = exc.message
         if isinstance(exc.param.type, click.Choice):
             detail = "可选值为 " + "、".join(map(str, exc.param.type.choices)) + "。"
@@ -178,6 +192,7 @@ class _Lazy:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._corpus: Corpus | None = None
+        self._calculators: Calculators | None = None
 
     def exit(self, code: int) -> None:
         click.get_current_context().exit(code)
@@ -190,7 +205,9 @@ class _Lazy:
 
     @property
     def calculators(self) -> Calculators:
-        return Calculators.create(self.settings, self.corpus)
+        if self._calculators is None:
+            self._calculators = Calculators.create(self.settings, self.corpus)
+        return self._calculators
 
 
 @cli.command()
@@ -339,8 +356,9 @@ def _emit(result: Calculation, as_json: bool) -> None:
         click.echo(result.render())
 
 
-def _amount(value: str | None, option: str, name: str) -> Decimal | None:
-    return None if value is None else parse_amount(value, field=f"{option}（{name}）")
+def _amount(value: str | None, option: str, name: str, *, allow_zero: bool = False) -> Decimal | None:
+    """An option's amount, named in any error; None when the option was not given."""
+    return None if value is None else parse_amount(value, field=f"{option}（{name}）", allow_zero=allow_zero)
 
 
 @calc.command()
@@ -359,7 +377,7 @@ def supervision(obj: _Lazy, total: str, as_of: date | None, as_json: bool) -> No
 @click.option("--total", required=True, help="批复概算总投资。")
 @click.option("--increase", default=None, help="增加建设内容的投资（含新增内容；不填则按 --new 计）。")
 @click.option("--decrease", default="0元", show_default=True, help="减少建设内容的投资。")
-@click.option("--new", "new_content", default="0元", show_default=True, help="新增建设内容的投资。")
+@click.option("--new", "new_content", default=None, help="新增建设内容的投资（不填按 0 计，并列入假设）。")
 @click.option("--savings", default="0元", show_default=True, help="招标采购形成的资金结余（不计入调整范围）。")
 @click.option(
     "--within-estimate/--exceeds-estimate",
@@ -382,7 +400,7 @@ def adjust(
     total: str,
     increase: str | None,
     decrease: str,
-    new_content: str,
+    new_content: str | None,
     savings: str,
     within_estimate: bool | None,
     goal_unchanged: bool | None,
@@ -393,19 +411,15 @@ def adjust(
     """项目建设单位能否自行调整概算并备案（第二十一条）。"""
     given = AdjustmentInput(
         total=_amount(total, "--total", "批复概算总投资"),
-        increase=_optional_amount(increase, "--increase", "增加的投资") if increase is not None else None,
-        decrease=_optional_amount(decrease, "--decrease", "减少的投资"),
-        new_content=_optional_amount(new_content, "--new", "新增建设内容投资"),
-        savings=_optional_amount(savings, "--savings", "招标采购结余"),
+        increase=_amount(increase, "--increase", "增加的投资", allow_zero=True),
+        decrease=_amount(decrease, "--decrease", "减少的投资", allow_zero=True),
+        new_content=_amount(new_content, "--new", "新增建设内容投资", allow_zero=True),
+        savings=_amount(savings, "--savings", "招标采购结余", allow_zero=True),
         within_estimate=within_estimate,
         goal_unchanged=goal_unchanged,
         situation=situation,
     )
     _emit(obj.calculators.adjustment(given, as_of=as_of or date.today()), as_json)
-
-
-def _optional_amount(value: str, option: str, name: str) -> Decimal:
-    return parse_amount(value, field=f"{option}（{name}）", allow_zero=True)
 
 
 @calc.command()
@@ -418,6 +432,8 @@ def _optional_amount(value: str, option: str, name: str) -> Decimal:
 def validity(obj: _Lazy, when: str | None, doc_name: str | None, as_of: date | None, as_json: bool) -> None:
     """文件在某日是否有效（办法第二十九条；其他文件按清单记录的日期）。"""
     day = as_of or date.today()
+    if doc_name is not None and not doc_name.strip():
+        raise RequestError("--doc（文件名称）为空：请写文件名称、简称或文号，或不写此选项（默认：办法）。")
     span = parse_date(when, as_of=day, field="--date（查询日期）") if when is not None else None
     _emit(obj.calculators.validity(doc_name, span, as_of=day), as_json)
 
@@ -427,7 +443,7 @@ def validity(obj: _Lazy, when: str | None, doc_name: str | None, as_of: date | N
     "--funding",
     multiple=True,
     required=True,
-    help="资金来源，可重复：municipal（市本级财政资金）、service（采购服务）、special（国家和自治区专项资金）、enterprise（企业无偿提供）、self（自筹资金），也可写中文。",
+    help="资金来源，可重复：写名称（如 市本级财政资金、自筹资金）或代码（如 municipal、self）；写错时会列出全部可选项。",
 )
 @click.option("--in-library/--not-in-library", default=None, help="是否已纳入项目库管理。")
 @click.option("--in-plan/--not-in-plan", default=None, help="是否已纳入年度计划。")
@@ -475,7 +491,7 @@ def negative_list(
     """是否属于第十条“原则上不得申报”的情形；未填写的情况按未知处理。"""
     calculators = obj.calculators
     if list_facts:
-        facts = {k: f.label for k, f in calculators.rules.negative_list.facts.items() if not k.startswith("is_")}
+        facts = {k: f.label for k, f in calculators.rules.negative_list.facts.items() if k not in KIND_FACTS}
         if as_json:
             click.echo(json.dumps({"facts": facts}, ensure_ascii=False, indent=2))
         else:
@@ -496,7 +512,7 @@ def self_eval(obj: _Lazy, accepted: str, live: str | None, as_of: date | None, a
     """何时开展自评价（第二十三条：验收并投入运行后一至两年内）。"""
     day = as_of or date.today()
     done = parse_date(accepted, as_of=day, field="--accepted（验收日期）")
-    running = parse_date(live, as_of=day, field="--live（投入运行日期）") if live else None
+    running = parse_date(live, as_of=day, field="--live（投入运行日期）") if live is not None else None
     _emit(obj.calculators.self_evaluation(done, running, as_of=day), as_json)
 
 

@@ -90,16 +90,28 @@ _MESSAGES = {
     "greater_than_equal": "不能小于 {ge}",
     "less_than_equal": "不能大于 {le}",
     "path_type": "应为路径",
+    "missing": "缺少此项",
+    "extra_forbidden": "多余的项（拼写错误？）",
+    "string_type": "应为字符串",
+    "list_type": "应为列表",
+    "dict_type": "应为表",
+    "model_type": "应为表",
+    "bool_type": "应为 true 或 false",
 }
+
+
+def explain(err: dict) -> str:
+    """One pydantic validation problem, in Chinese where we know the kind."""
+    if err["type"] == "value_error":
+        return str(err.get("ctx", {}).get("error", err["msg"]))
+    template = _MESSAGES.get(err["type"])
+    if template is None:
+        return err["msg"]
+    return template.format(**{k: str(v) for k, v in err.get("ctx", {}).items()})
 
 
 def _problem(err: dict) -> str:
     """One validation problem in Chinese: which variable, what is wrong with it."""
     name = "_".join(str(p) for p in err["loc"]).upper()
     where = f"REGASSIST_{name}：" if name else ""
-    if err["type"] == "value_error":
-        return where + str(err.get("ctx", {}).get("error", err["msg"]))
-    template = _MESSAGES.get(err["type"])
-    if template is None:
-        return where + err["msg"]
-    return where + template.format(**{k: str(v) for k, v in err.get("ctx", {}).items()})
+    return where + explain(err)

@@ -20,14 +20,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .amounts import add_years, parse_amount, parse_date, parse_ratio, parse_year_range, parse_years
-from .config import Settings
+from .config import Settings, explain
 from .corpus import Corpus
 from .errors import RegassistError, RuleError
 from .references import UnitRef, parse_ref
-from .structure import Document
+from .structure import Document, Unit
 
-# The words statutes use for a bound, and whether the number itself is included
-# (以上、以下、以内、届满 include it; 不满、超过、以外 do not).
+# The words statutes use for a bound, and whether the number itself is included: 以上、以下、以内
+# include it, 不满、超过 do not (the convention of 民法典第一千二百五十九条); the rest read plainly.
 BOUNDS: Mapping[str, str] = MappingProxyType(
     {
         "及以上": ">=",
@@ -122,6 +122,12 @@ class SupervisionRule:
     title: str
     clause: Quote
     threshold: Param
+    consequence: Quote  # what the clause requires at or above the threshold, in its own words
+
+    @property
+    def in_principle(self) -> bool:
+        """原则上: the clause admits exceptions."""
+        return "原则上" in self.consequence.text
 
 
 @dataclass(frozen=True)
@@ -216,7 +222,8 @@ class SelfEvaluationRule:
     title: str
     clause: Quote
     window: Param  # (low, high) years
-    report_to: tuple[Quote, ...]
+    report: Quote  # to whom the evaluation is sent
+    report_to: tuple[Quote, ...]  # each recipient, inside `report`
     post_evaluation: Quote
 
 
@@ -229,15 +236,8 @@ class RuleBook:
     negative_list: NegativeListRule
     self_evaluation: SelfEvaluationRule
     path: Path | None = None
-    quotes: tuple[Quote, ...] = field(default=(), repr=False)  # every quote and parameter, for checks
-
-    @property
-    def params(self) -> tuple[Param, ...]:
-        a = self.adjustment
-        out = [self.supervision.threshold, a.ratio_max, a.new_ratio_max, a.new_cap, self.self_evaluation.window]
-        for v in self.validity.values():
-            out += [v.effective, v.term]
-        return tuple(out)
+    quotes: tuple[Quote, ...] = field(default=(), repr=False)  # every quote bound, for checks
+    params: tuple[Param, ...] = field(default=(), repr=False)  # every parameter bound, for checks
 
 
 # --- the file format, validated at the edge ----------------------------------------------------
@@ -262,6 +262,7 @@ class _Supervision(_Strict):
     title: str
     clause: _Clause
     threshold: _Param
+    consequence: _Clause
 
 
 class _Adjustment(_Strict):
@@ -341,6 +342,7 @@ class _SelfEvaluation(_Strict):
     title: str
     clause: _Clause
     window: _Param
+    report: _Clause
     report_to: list[str]
     post_evaluation: _Clause
 
@@ -360,19 +362,25 @@ class _RulesFile(_Strict):
 class _Binder:
     """Resolves cites and quotes against one document, recording every quote it hands out."""
 
-    def __init__(self, corpus: Corpus, doc_id: str, section: str, quotes: list[Quote]) -> None:
+    def __init__(self, corpus: Corpus, doc_id: str, section: str, quotes: list[Quote], params: list[Param]) -> None:
         self.section = section
         self.quotes = quotes
+        self.params = params
         try:
             self.doc: Document = corpus.document(doc_id)
         except RegassistError as exc:
             raise RuleError(f"[{section}]：文件 {doc_id} 不可用：{exc}") from exc
 
-    def quote(self, cite: str, text: str, where: str) -> Quote:
+    def find(self, cite: str, where: str) -> Unit:
         try:
-            unit = self.doc.find(parse_ref(cite))
+            return self.doc.find(parse_ref(cite))
         except RegassistError as exc:
             raise RuleError(f"[{self.section}] {where}：引用“{cite}”无效：{exc}") from exc
+
+    def quote(self, cite: str, text: str, where: str) -> Quote:
+        return self.slice(self.find(cite, where), text, where)
+
+    def slice(self, unit: Unit, text: str, where: str) -> Quote:
         offset = unit.text.find(text) if text else -1
         if offset < 0:
             raise RuleError(
@@ -380,12 +388,11 @@ class _Binder:
                 "（规则数据与条文不一致，请核对标点和用字）。"
             )
         start = unit.start + offset
-        ref = unit.ref
         q = Quote(
             doc_id=self.doc.id,
             doc_title=self.doc.meta.title,
             doc_number=self.doc.meta.number,
-            ref=ref,
+            ref=unit.ref,
             unit_id=unit.id,
             label=self.doc.short_label(unit),
             text=text,
@@ -399,11 +406,9 @@ class _Binder:
         return self.quote(spec.cite, spec.text, where)
 
     def unit(self, cite: str, where: str) -> Quote:
-        try:
-            unit = self.doc.find(parse_ref(cite))
-        except RegassistError as exc:
-            raise RuleError(f"[{self.section}] {where}：引用“{cite}”无效：{exc}") from exc
-        return self.quote(cite, unit.text, where)
+        """The whole unit as a quote."""
+        unit = self.find(cite, where)
+        return self.slice(unit, unit.text, where)
 
     def within(self, outer: Quote, text: str, where: str) -> Quote:
         """A phrase inside an already bound quote (a stage, an authority), with its own offsets."""
@@ -431,7 +436,9 @@ class _Binder:
             value = _PARSERS[kind](spec.value)
         except RegassistError as exc:
             raise RuleError(f"[{self.section}] {where}：数值“{spec.value}”无法解析：{exc}") from exc
-        return Param(name, q, spec.value, value, spec.bound, op)
+        param = Param(name, q, spec.value, value, spec.bound, op)
+        self.params.append(param)
+        return param
 
 
 _PARSERS = {
@@ -469,21 +476,25 @@ def load_rules(settings: Settings, corpus: Corpus) -> RuleBook:
 
 def _problem(err: Any) -> str:
     where = ".".join(str(p) for p in err["loc"])
-    kind = {"missing": "缺少此项", "extra_forbidden": "多余的项（拼写错误？）"}.get(err["type"], err["msg"])
-    return f"{where}：{kind}"
+    return f"{where}：{explain(err)}"
 
 
 def bind(spec: _RulesFile, corpus: Corpus, path: Path | None = None) -> RuleBook:
     quotes: list[Quote] = []
+    params: list[Param] = []
 
     s = spec.supervision
-    b = _Binder(corpus, s.doc, "supervision", quotes)
+    b = _Binder(corpus, s.doc, "supervision", quotes, params)
     supervision = SupervisionRule(
-        s.doc, s.title, b.clause(s.clause, "clause"), b.param("threshold", s.threshold, "amount")
+        s.doc,
+        s.title,
+        b.clause(s.clause, "clause"),
+        b.param("threshold", s.threshold, "amount"),
+        b.clause(s.consequence, "consequence"),
     )
 
     a = spec.adjustment
-    b = _Binder(corpus, a.doc, "adjustment", quotes)
+    b = _Binder(corpus, a.doc, "adjustment", quotes, params)
     adjustment = AdjustmentRule(
         doc_id=a.doc,
         title=a.title,
@@ -506,7 +517,7 @@ def bind(spec: _RulesFile, corpus: Corpus, path: Path | None = None) -> RuleBook
 
     validity: dict[str, ValidityRule] = {}
     for v in spec.validity:
-        b = _Binder(corpus, v.doc, f"validity {v.doc}", quotes)
+        b = _Binder(corpus, v.doc, f"validity {v.doc}", quotes, params)
         rule = ValidityRule(
             v.doc,
             b.clause(v.clause, "clause"),
@@ -517,7 +528,7 @@ def bind(spec: _RulesFile, corpus: Corpus, path: Path | None = None) -> RuleBook
         validity[v.doc] = rule
 
     r = spec.approval_route
-    b = _Binder(corpus, r.doc, "approval_route", quotes)
+    b = _Binder(corpus, r.doc, "approval_route", quotes, params)
     approval = b.clause(r.approval, "approval")
     keys = [f.key for f in r.funding]
     if len(set(keys)) != len(keys) or not keys:
@@ -546,7 +557,7 @@ def bind(spec: _RulesFile, corpus: Corpus, path: Path | None = None) -> RuleBook
     )
 
     n = spec.negative_list
-    b = _Binder(corpus, n.doc, "negative_list", quotes)
+    b = _Binder(corpus, n.doc, "negative_list", quotes, params)
     grounds = tuple(_ground(b, g) for g in n.grounds)
     facts = {key: Fact(key, f.label, f.phrase) for key, f in n.facts.items()}
     _check_facts(facts, grounds)
@@ -560,18 +571,27 @@ def bind(spec: _RulesFile, corpus: Corpus, path: Path | None = None) -> RuleBook
     )
 
     e = spec.self_evaluation
-    b = _Binder(corpus, e.doc, "self_evaluation", quotes)
-    clause = b.clause(e.clause, "clause")
+    b = _Binder(corpus, e.doc, "self_evaluation", quotes, params)
+    report = b.clause(e.report, "report")
     evaluation = SelfEvaluationRule(
         doc_id=e.doc,
         title=e.title,
-        clause=clause,
+        clause=b.clause(e.clause, "clause"),
         window=b.param("window", e.window, "year_range"),
-        report_to=tuple(b.within(clause, body, "report_to") for body in e.report_to),
+        report=report,
+        report_to=tuple(b.within(report, body, "report_to") for body in e.report_to),
         post_evaluation=b.clause(e.post_evaluation, "post_evaluation"),
     )
     return RuleBook(
-        supervision, adjustment, MappingProxyType(validity), route, negative, evaluation, path, tuple(quotes)
+        supervision,
+        adjustment,
+        MappingProxyType(validity),
+        route,
+        negative,
+        evaluation,
+        path,
+        tuple(quotes),
+        tuple(params),
     )
 
 
@@ -584,8 +604,15 @@ def _ground(b: _Binder, spec: _Ground) -> Ground:
     return Ground(quote.ref.item, quote, tuple(tuple(group) for group in spec.when))
 
 
+KIND_FACTS = ("is_new", "is_upgrade")  # set from the project type, never asked as facts
+
+
 def _check_facts(facts: Mapping[str, Fact], grounds: tuple[Ground, ...]) -> None:
-    """Every fact a ground names exists, and its phrase is that ground's own wording."""
+    """Every fact a ground names exists, and its phrase is that ground's own wording; the project-type
+    facts exist, because the calculator sets them."""
+    for key in KIND_FACTS:
+        if key not in facts:
+            raise RuleError(f"[negative_list] facts：缺少项目类型事实“{key}”。")
     for ground in grounds:
         for group in ground.when:
             for literal in group:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from assistant.amounts import DateSpan, parse_amount, parse_date
 from assistant.calculators import AdjustmentInput, Calculation, Calculators, RouteInput
 from assistant.corpus import Corpus
-from assistant.errors import AmountError, DateError, DocumentNotFound, RequestError
+from assistant.errors import AmountError, DocumentNotFound, RequestError
 
 DAY = date(2026, 11, 26)
 WAN = Decimal(10_000)
@@ -176,7 +177,7 @@ def test_adjustment_reports_each_sub_check_with_its_numbers(calculators: Calcula
         "limit": 0.15,
     }
     assert checks["new_content_ratio"]["limit_yuan"] == 500_000 and checks["new_content_cap"]["limit_yuan"] == 2_000_000
-    assert checks["within_estimate"]["adjusted_total_yuan"] == 10_000_000
+    assert checks["within_estimate"]["net_change_yuan"] == 0
     assert checks["goal_unchanged"] == {"ok": True, "assumed": True}
 
 
@@ -194,7 +195,7 @@ def test_preconditions_are_inputs_or_stated_assumptions(calculators: Calculators
     assumed = adjust(calculators, "1000万", "100万", "100万")
     assert any("建设目标不变" in a for a in assumed.assumptions)
     assert any("第一款所列情形之一" in a for a in assumed.assumptions)
-    assert "按假设" in assumed.conclusion
+    assert "按下列假设成立" in assumed.conclusion
     stated = adjust(calculators, "1000万", "100万", "100万", goal_unchanged=True, situation=2)
     assert stated.assumptions == () and stated.outcome["self_adjust_allowed"] is True
     assert "第二十一条第一款第（二）项" in " ".join(stated.trace)
@@ -203,9 +204,9 @@ def test_preconditions_are_inputs_or_stated_assumptions(calculators: Calculators
     # stated within the estimate (e.g. paid from 预备费) though the amounts alone would exceed it
     told = adjust(calculators, "1000万", "100万", "0", within_estimate=True)
     assert told.outcome["self_adjust_allowed"] is True and any("核对" in line for line in told.trace)
-    assert told.assumptions == ("建设目标不变。",) or "建设目标不变。" in told.assumptions
+    assert not any("概算批复" in a for a in told.assumptions)  # stated, so not assumed
     net = adjust(calculators, "1000万", "100万", "0")
-    assert net.outcome["checks"]["within_estimate"] == {"ok": True, "adjusted_total_yuan": 11_000_000, "assumed": True}
+    assert net.outcome["checks"]["within_estimate"] == {"ok": True, "net_change_yuan": 1_000_000, "assumed": True}
     assert any("增加额比减少额多 100万元" in a for a in net.assumptions)
     exceeds = adjust(calculators, "1000万", "100万", "0", within_estimate=False)
     assert exceeds.outcome["self_adjust_allowed"] is False and "投资规模超出概算批复" in exceeds.conclusion
@@ -240,41 +241,36 @@ def test_adjustment_situation_out_of_range(calculators: Calculators) -> None:
 
 
 amounts = st.integers(min_value=0, max_value=10**10).map(lambda fen: Decimal(fen) / 100)
+totals = st.integers(min_value=10**6, max_value=10**12).map(lambda f: Decimal(f) / 100)
+
+
+def allowed(calculators: Calculators, total: Decimal, inc: Decimal, dec: Decimal, new: Decimal) -> bool:
+    """The verdict for any amounts, made consistent first: new content within the increase, a decrease
+    within the total, and something adjusted."""
+    new, dec = min(new, inc), min(dec, total)
+    if inc == 0 and dec == 0:
+        inc = new = Decimal("0.01")
+    return calculators.adjustment(AdjustmentInput(total, inc, dec, new), as_of=DAY).outcome["self_adjust_allowed"]
 
 
 @settings(max_examples=200)
-@given(
-    st.integers(min_value=10**6, max_value=10**12).map(lambda f: Decimal(f) / 100), amounts, amounts, amounts, amounts
-)
+@given(totals, amounts, amounts, amounts, amounts)
 def test_adjustment_monotone_in_the_increase(
     calculators: Calculators, total: Decimal, inc: Decimal, extra: Decimal, dec: Decimal, new: Decimal
 ) -> None:
     """Adding to the increase never turns a refusal into permission."""
     new = min(new, inc)
-    dec = min(dec, total)
-    if inc == 0 and dec == 0:
-        inc = new = Decimal("0.01")
-    small = calculators.adjustment(AdjustmentInput(total, inc, dec, new), as_of=DAY).outcome["self_adjust_allowed"]
-    big = calculators.adjustment(AdjustmentInput(total, inc + extra, dec, new), as_of=DAY).outcome[
-        "self_adjust_allowed"
-    ]
-    assert big <= small
+    assert allowed(calculators, total, inc + extra, dec, new) <= allowed(calculators, total, inc, dec, new)
 
 
 @settings(max_examples=200)
-@given(
-    st.integers(min_value=10**6, max_value=10**12).map(lambda f: Decimal(f) / 100), amounts, amounts, amounts, amounts
-)
+@given(totals, amounts, amounts, amounts, amounts)
 def test_adjustment_monotone_in_the_total(
     calculators: Calculators, total: Decimal, more: Decimal, inc: Decimal, dec: Decimal, new: Decimal
 ) -> None:
     """A larger approved estimate, same changes: never turns permission into refusal."""
-    new, dec = min(new, inc), min(dec, total)
-    if inc == 0 and dec == 0:
-        inc = new = Decimal("0.01")
-    small = calculators.adjustment(AdjustmentInput(total, inc, dec, new), as_of=DAY).outcome["self_adjust_allowed"]
-    big = calculators.adjustment(AdjustmentInput(total + more, inc, dec, new), as_of=DAY).outcome["self_adjust_allowed"]
-    assert small <= big
+    dec = min(dec, total)
+    assert allowed(calculators, total, inc, dec, new) <= allowed(calculators, total + more, inc, dec, new)
 
 
 @settings(max_examples=200)
@@ -397,7 +393,7 @@ def test_approval_route(
     assert cited <= {q.label for q in result.citations}
     if route == "approval":
         assert result.outcome["stages"] == ["项目建议书", "可行性研究报告", "初步设计", "投资概算"]
-        assert "不得先行建设" in result.conclusion
+        assert "获批前不得开工" in result.conclusion
     if route == "filing":
         assert result.outcome["filing_required"] is True and result.outcome["approval_required"] is False
     if route is None:
@@ -413,7 +409,8 @@ def test_building_before_approval_is_named(calculators: Calculators) -> None:
 
 def test_civil_works_need_the_other_approvals(calculators: Calculators) -> None:
     result = calculators.approval_route(RouteInput(("municipal",), True, True, civil_works=True), as_of=DAY)
-    assert any("仍需节能评估" in line for line in result.trace)
+    assert any("属于除外情形，相关审批仍需进行" in line for line in result.trace)
+    assert result.outcome["other_approvals_required"] is True and "办法 第十三条的除外情形" in result.conclusion
 
 
 def test_unknown_funding_lists_the_choices(calculators: Calculators) -> None:
@@ -525,8 +522,11 @@ def test_self_evaluation_from_the_later_of_acceptance_and_go_live(calculators: C
         parse_date("2025-06-01", as_of=DAY), parse_date("2025-09-01", as_of=DAY), as_of=DAY
     )
     assert result.outcome["window_start"] == "2026-09-01"
-    with pytest.raises(DateError, match="早于通过验收日期"):
-        calculators.self_evaluation(parse_date("2025-06-01", as_of=DAY), parse_date("2025-01-01", as_of=DAY), as_of=DAY)
+    # going live (trial operation) before final acceptance is normal: acceptance then starts the window
+    trial = calculators.self_evaluation(
+        parse_date("2025-06-01", as_of=DAY), parse_date("2025-05-01", as_of=DAY), as_of=DAY
+    )
+    assert trial.outcome["window_start"] == "2026-06-01"
 
 
 def test_self_evaluation_from_a_month(calculators: Calculators) -> None:
@@ -547,7 +547,7 @@ def test_verdicts_after_expiry_say_so(calculators: Calculators) -> None:
     later = date(2027, 1, 5)
     result = calculators.supervision(Decimal(3_000_000), as_of=later)
     assert result.outcome["document_status"] == "已失效"
-    assert result.warnings and "已于 2026-11-30 届满失效" in result.warnings[0]
+    assert result.warnings and "有效期至 2026-11-30，2026-12-01 起失效" in result.warnings[0]
     assert result.trace[-1].startswith("适用日期 2027-01-05")
     early = calculators.supervision(Decimal(3_000_000), as_of=date(2024, 11, 1))
     assert "尚未施行" in early.warnings[0]
@@ -600,7 +600,7 @@ def test_self_evaluation_with_imprecise_dates_never_claims_more_than_it_knows(ca
 def test_route_speaks_of_other_approvals_in_the_verdict(calculators: Calculators) -> None:
     result = calculators.approval_route(RouteInput(("self",), civil_works=True), as_of=DAY)
     assert result.outcome["route"] == "filing" and result.outcome["other_approvals_required"] is True
-    assert "仍需进行节能评估" in result.conclusion and "不走审批" not in result.conclusion
+    assert "除外情形" in result.conclusion and "不走审批" not in result.conclusion
     plain = calculators.approval_route(RouteInput(("self",)), as_of=DAY)
     assert plain.outcome["other_approvals_required"] is None
 
@@ -608,7 +608,8 @@ def test_route_speaks_of_other_approvals_in_the_verdict(calculators: Calculators
 def test_route_for_filing_projects_does_not_forbid_what_does_not_apply(calculators: Calculators) -> None:
     result = calculators.approval_route(RouteInput(("self",), built_before_approval=True), as_of=DAY)
     assert result.outcome["build_before_approval_forbidden"] is False and result.outcome["violations"] == []
-    assert any("开工前应履行备案程序" in line for line in result.trace)
+    assert any("备案制项目不适用" in line for line in result.trace)
+    assert not any("开工前应履行备案" in line for line in result.trace)  # the 办法 says no such thing
 
 
 @pytest.mark.parametrize(
@@ -624,8 +625,8 @@ def test_route_for_filing_projects_does_not_forbid_what_does_not_apply(calculato
     ],
 )
 def test_funding_names_people_use(calculators: Calculators, name: str, key: str) -> None:
-    result = calculators.approval_route(RouteInput((name, name)), as_of=DAY)
-    assert result.outcome["route"] is not None or key in ("municipal", "service")
+    result = calculators.approval_route(RouteInput((name, name), in_library=True, in_plan=True), as_of=DAY)
+    assert result.outcome["route"] == ("approval" if key in ("municipal", "service") else "filing")
     assert result.inputs["funding"] == [key]  # repeated names count once
 
 
@@ -640,3 +641,112 @@ def test_validity_wording_for_other_days(calculators: Calculators) -> None:
     assert past.outcome["document_status"] == "现行有效"
     law = calculators.validity("政府采购法", None, as_of=DAY)
     assert "文件清单（documents.toml）记录的日期" in law.render()
+
+
+def test_adjustment_without_new_content_says_it_assumed_none(calculators: Calculators) -> None:
+    given = AdjustmentInput(Decimal(10_000_000), Decimal(1_000_000), Decimal(1_000_000))
+    result = calculators.adjustment(given, as_of=DAY)
+    assert any("未填写新增建设内容投资，按 0 计" in a and "5%" in a and "200万元" in a for a in result.assumptions)
+    stated = calculators.adjustment(dataclasses.replace(given, new_content=Decimal(0)), as_of=DAY)
+    assert not any("新增建设内容" in a for a in stated.assumptions)
+
+
+def test_self_evaluation_headline_for_a_month_states_the_certain_window(calculators: Calculators) -> None:
+    result = calculators.self_evaluation(parse_date("2025年6月", as_of=DAY), as_of=DAY)
+    assert result.conclusion.startswith("按 2025-06-01 至 2025-06-30 计，2026-06-30 至 2027-06-01 之间开展自评价")
+    assert "最早起点 2026-06-01，最晚截止 2027-06-30" in result.conclusion
+
+
+def test_route_with_unknown_plan_cites_what_it_states(calculators: Calculators, default_corpus: Corpus) -> None:
+    result = calculators.approval_route(RouteInput(("municipal",)), as_of=DAY)
+    assert result.outcome["route"] is None
+    assert result.outcome["stages"] == ["项目建议书", "可行性研究报告", "初步设计", "投资概算"]
+    assert {"办法 第七条", "办法 第八条", "办法 第十一条第一款"} <= {q.label for q in result.citations}
+    assert_verbatim(result, default_corpus)
+
+
+def test_clear_negative_list_cites_the_application_conditions(calculators: Calculators) -> None:
+    result = calculators.negative_list("new", CLEAN, as_of=DAY)
+    assert "办法 第九条" in {q.label for q in result.citations} and "办法 第九条所列条件" in result.conclusion
+
+
+def _battery(calculators: Calculators) -> list[Calculation]:
+    """One result of each shape the calculators give."""
+
+    def day(text: str) -> DateSpan:
+        return parse_date(text, as_of=DAY)
+
+    money = parse_amount
+    routes = (
+        RouteInput(("municipal",), True, True, built_before_approval=True, civil_works=True),
+        RouteInput(("municipal",), False),
+        RouteInput(("municipal",), True, False),
+        RouteInput(("municipal",)),
+        RouteInput(("self", "special"), built_before_approval=True, civil_works=False),
+        RouteInput(("municipal",), classified=True),
+    )
+    refused = AdjustmentInput(
+        money("5000万"),
+        money("210万"),
+        money("210万"),
+        money("210万"),
+        situation=0,
+        goal_unchanged=False,
+        within_estimate=False,
+    )
+    return [
+        calculators.supervision(money("230万"), as_of=DAY),
+        calculators.supervision(money("199.99万"), as_of=date(2027, 1, 1)),
+        calculators.adjustment(
+            AdjustmentInput(money("1000万"), money("100万"), money("100万"), money("40万"), money("20万")), as_of=DAY
+        ),
+        calculators.adjustment(refused, as_of=DAY),
+        calculators.adjustment(AdjustmentInput(money("1000万"), money("100万"), situation=3), as_of=DAY),
+        calculators.validity(None, day("2027年3月"), as_of=DAY),
+        calculators.validity(None, day("2026年"), as_of=DAY),
+        calculators.validity(None, day("2024-11-30"), as_of=DAY),
+        calculators.validity("政府采购法", None, as_of=DAY),
+        *(calculators.approval_route(given, as_of=DAY) for given in routes),
+        calculators.negative_list("upgrade", CLEAN | {"long_idle": True, "low_usage": True}, as_of=DAY),
+        calculators.negative_list("new", CLEAN, as_of=DAY),
+        calculators.negative_list(None, {}, as_of=DAY),
+        calculators.self_evaluation(day("2025-06-01"), as_of=DAY),
+        calculators.self_evaluation(day("2025年"), day("2025-03-01"), as_of=DAY),
+    ]
+
+
+NAMED = re.compile(
+    r"办法 第[一二三四五六七八九十百]+条(?:第[一二三四五六七八九十]+款)?(?:第（[一二三四五六七八九十]+）项)?"
+)
+
+
+def test_every_result_quotes_verbatim_and_cites_every_unit_it_names(
+    calculators: Calculators, default_corpus: Corpus
+) -> None:
+    """A conclusion never names a unit it does not cite, and whatever it puts in “” is clause text or
+    the threshold phrase it compares with."""
+    for result in _battery(calculators):
+        assert_verbatim(result, default_corpus)
+        cited = {q.label for q in result.citations}
+        for named in NAMED.findall(result.conclusion):
+            assert named in cited, (result.rule, named, result.conclusion)
+        for quoted in re.findall(r"“([^”]+)”", result.conclusion):
+            assert any(quoted in q.text for q in result.citations), (result.rule, quoted)
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=1, max_value=10**7))
+def test_new_content_limits_are_inclusive(calculators: Calculators, fen: int) -> None:
+    """At exactly the binding limit (5% of the total, or 200万元 when that is smaller) new content passes;
+    one 分 more fails."""
+    total = Decimal(fen) * 20 / 100  # 元, 20 × a whole number of 分: its 5% is a whole number of 分
+    limit = min(total / 20, Decimal(2_000_000))
+    if limit / total > Decimal("0.15"):
+        return
+
+    def allowed_with(new: Decimal) -> bool:
+        given = AdjustmentInput(total, new, new, new)
+        return calculators.adjustment(given, as_of=DAY).outcome["self_adjust_allowed"]
+
+    assert allowed_with(limit) is True
+    assert allowed_with(limit + Decimal("0.01")) is False

@@ -327,7 +327,7 @@ def test_calc_supervision_readable_and_json(run) -> None:
     result = run("calc", "supervision", "--total", "230万", "--as-of", "2026-11-26")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("需要。") and "原则上应实行监理制" in lines[0]
+    assert lines[0].startswith("需要。") and "“原则上实行监理制,对项目建设全过程进行监理”" in lines[0]
     assert "计算过程：" in lines and "依据：" in lines
     assert "4. 比较：230万元 ≥ 200万元 → 达到门槛" in lines
     payload = json.loads(run("calc", "supervision", "--total", "199.99万元", "--json", "--as-of", "2026-11-26").stdout)
@@ -452,3 +452,17 @@ def test_calc_zero_increase_and_fact_list_json(run) -> None:
     assert result.exit_code == 0 and json.loads(result.stdout)["outcome"]["self_adjust_allowed"] is True
     facts = json.loads(run("calc", "negative-list", "--list", "--json").stdout)["facts"]
     assert facts["on_gov_cloud"] == "已部署或迁移到政务云" and "is_new" not in facts
+
+
+def test_calc_usage_errors_under_json_are_json(run) -> None:
+    result = run("calc", "supervision", "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"] == {"type": "UsageError", "message": "缺少选项 --total。", "exit_code": 2}
+    assert "用法：regassist calc supervision [选项]" in result.stderr
+
+
+def test_calc_empty_options_are_refused(run) -> None:
+    live = run("calc", "self-eval", "--accepted", "2025-06-01", "--live", "")
+    assert live.exit_code == 2 and "--live（投入运行日期）为空" in live.stderr
+    doc = run("calc", "validity", "--doc", "")
+    assert doc.exit_code == 2 and "--doc（文件名称）为空" in doc.stderr

@@ -68,23 +68,31 @@ def test_the_numbers_of_the_banfa(book: RuleBook) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    ("bound", "at", "above", "below"),
-    [
-        ("及以上", True, True, False),
-        ("以上", True, True, False),
-        ("超过", False, True, False),
-        ("不超过", True, False, True),
-        ("以下", True, False, True),
-        ("不满", False, False, True),
-        ("低于", False, False, True),
-    ],
-)
-def test_bound_words_say_whether_the_number_is_included(
-    book: RuleBook, bound: str, at: bool, above: bool, below: bool
-) -> None:
+# 以上、以下、以内 include the number (民法典第一千二百五十九条); 超过、不满 do not; the rest read plainly.
+INCLUSIVE_LOWER = {"及以上", "以上", "不少于", "不低于"}
+INCLUSIVE_UPPER = {"以下", "以内", "不超过", "不高于", "不大于"}
+EXCLUSIVE_LOWER = {"超过", "高于", "大于"}
+EXCLUSIVE_UPPER = {"不满", "低于", "少于", "不足"}
+
+
+@pytest.mark.parametrize("bound", sorted(BOUNDS))
+def test_bound_words_say_whether_the_number_is_included(book: RuleBook, bound: str) -> None:
     p = Param("x", book.supervision.threshold.quote, "100", Decimal(100), bound, BOUNDS[bound])
-    assert (p.holds(Decimal(100)), p.holds(Decimal("100.01")), p.holds(Decimal("99.99"))) == (at, above, below)
+    at, above, below = p.holds(Decimal(100)), p.holds(Decimal("100.01")), p.holds(Decimal("99.99"))
+    expected = {
+        **dict.fromkeys(INCLUSIVE_LOWER, (True, True, False)),
+        **dict.fromkeys(INCLUSIVE_UPPER, (True, False, True)),
+        **dict.fromkeys(EXCLUSIVE_LOWER, (False, True, False)),
+        **dict.fromkeys(EXCLUSIVE_UPPER, (False, False, True)),
+    }
+    assert (at, above, below) == expected[bound]
+    assert p.inclusive is at
+
+
+def test_rule_file_errors_are_chinese(corpus_copy: Path) -> None:
+    _edit(corpus_copy / "rules.toml", 'route = "filing"', 'route = "备案"')
+    with pytest.raises(RuleError, match="approval_route.funding.2.route：取值应为 'approval' or 'filing'"):
+        _load(corpus_copy)
 
 
 # --- a copy of corpus/ to break on purpose ------------------------------------------------------
@@ -168,25 +176,46 @@ def test_text_changed_but_not_the_data_is_refused(corpus_copy: Path) -> None:
 
 
 def test_another_city_is_served_by_editing_data_not_code(corpus_copy: Path) -> None:
-    """A 办法 with 100万元 and 10%: edit its text and the rule data; the calculators follow."""
-    _rewrite_text(corpus_copy, "总投资在200万元及以上", "总投资在100万元及以上")
-    _rewrite_text(corpus_copy, "不超过概算总投资15%", "不超过概算总投资10%")
-    _rewrite_text(corpus_copy, "比值不超过15%", "比值不超过10%")
+    """A 办法 with 100万元, 10%, a 100万元 cap and 应当 instead of 原则上: edit its text and the rule data;
+    the calculators follow, and no Baotou wording or number is left in what they say."""
+    for old, new in (
+        (
+            "总投资在200万元及以上的政务信息化项目原则上实行监理制",
+            "总投资在100万元及以上的政务信息化项目应当实行监理制",
+        ),
+        ("不超过概算总投资15%", "不超过概算总投资10%"),
+        ("比值不超过15%", "比值不超过10%"),
+        ("不超过总投资5%且不超过200万元", "不超过总投资5%且不超过100万元"),
+    ):
+        _rewrite_text(corpus_copy, old, new)
     rules = corpus_copy / "rules.toml"
     _edit(rules, "总投资在200万元及以上", "总投资在100万元及以上", count=2)
+    _edit(rules, "原则上实行监理制", "应当实行监理制", count=2)
     _edit(rules, 'value = "200万元", bound = "及以上"', 'value = "100万元", bound = "及以上"')
     _edit(rules, "不超过概算总投资15%", "不超过概算总投资10%")
     _edit(rules, "比值不超过15%", "比值不超过10%", count=2)
     _edit(rules, 'value = "15%"', 'value = "10%"')
+    _edit(rules, 'text = "且不超过200万元", value = "200万元"', 'text = "且不超过100万元", value = "100万元"')
     settings = _settings(corpus_copy)
     corpus = load_corpus(settings)
     calc = Calculators.create(settings, corpus)
     day = date(2026, 11, 26)
-    assert calc.supervision(Decimal(1_500_000), as_of=day).outcome["supervision_required"] is True
-    twelve = AdjustmentInput(total=Decimal(10_000_000), increase=Decimal(1_200_000), decrease=Decimal(1_200_000))
-    result = calc.adjustment(twelve, as_of=day)
-    assert result.outcome["self_adjust_allowed"] is False
-    assert "调整比例12%超过10%" in result.conclusion
-    for step in result.steps:
-        if step.quote is not None:
-            assert corpus.document(step.quote.doc_id).text[step.quote.start : step.quote.end] == step.quote.text
+
+    supervision = calc.supervision(Decimal(1_500_000), as_of=day)
+    assert supervision.outcome["supervision_required"] is True and supervision.outcome["in_principle"] is False
+    assert "应当实行监理制" in supervision.conclusion
+    below = calc.supervision(Decimal(990_000), as_of=day)
+    assert below.outcome["supervision_required"] is False and "100万元及以上" in below.conclusion
+
+    twelve = calc.adjustment(AdjustmentInput(Decimal(10_000_000), Decimal(1_200_000), Decimal(1_200_000)), as_of=day)
+    assert twelve.outcome["self_adjust_allowed"] is False and "调整比例12%超过10%" in twelve.conclusion
+    capped = AdjustmentInput(Decimal(36_000_000), Decimal(1_500_000), Decimal(1_500_000), Decimal(1_500_000))
+    over_cap = calc.adjustment(capped, as_of=day)  # 5% is 180万, but this city's cap is 100万
+    assert over_cap.outcome["checks"]["new_content_cap"]["ok"] is False
+
+    for result in (supervision, below, twelve, over_cap):
+        said = "\n".join([result.conclusion, *result.trace, *result.assumptions])
+        assert "原则上实行监理制" not in said and "200万元" not in said and "15%" not in said
+        for step in result.steps:
+            if step.quote is not None:
+                assert corpus.document(step.quote.doc_id).text[step.quote.start : step.quote.end] == step.quote.text
