@@ -473,10 +473,10 @@ def build(
     with _build_lock(index_dir):
         started = time.perf_counter()
         want = expected(corpus, settings, tokenizer, embedder)
-        build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + want.fingerprint[:8]
         builds = index_dir / "builds"
-        work = builds / f"{build_id}.partial"
         _remove_stale_builds(index_dir)
+        build_id = _new_build_id(builds, want.fingerprint)
+        work = builds / f"{build_id}.partial"
         work.mkdir(parents=True)
         timings: dict[str, float] = {}
         try:
@@ -531,6 +531,16 @@ def _atomic_write(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def _new_build_id(builds: Path, fingerprint: str) -> str:
+    """Time and fingerprint; a second build of the same corpus within one second gets a suffix, so it
+    never lands on the folder of the build it replaces."""
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + fingerprint[:8]
+    build_id, n = base, 2
+    while (builds / build_id).exists() or (builds / f"{build_id}.partial").exists():
+        build_id, n = f"{base}-{n}", n + 1
+    return build_id
 
 
 def _remove_stale_builds(index_dir: Path, keep_previous: bool = False) -> None:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -138,6 +139,26 @@ def test_stale_index_is_detected_for_each_cause(
     assert any("chromadb" in r and "9.9.9" in r for r in reasons)
     with pytest.raises(IndexNotReady, match="索引需要重建"):
         idx.open_index(built_index, want, E5Embeddings())
+
+
+class _FrozenClock(datetime):
+    @classmethod
+    def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
+        return datetime(2026, 11, 26, 7, 25, 31, tzinfo=UTC)
+
+
+def test_two_builds_within_one_second_do_not_collide(
+    built_index: Settings, tmp_path: Path, default_corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forced rebuild right after a build (same corpus, same second) gets its own folder."""
+    monkeypatch.setattr(idx, "datetime", _FrozenClock)
+    settings = _clone_index(built_index, tmp_path)
+    tokenizer, embedder, want = prepare(settings, default_corpus)
+    first = idx.build(default_corpus, settings, tokenizer, embedder)
+    second = idx.build(default_corpus, settings, tokenizer, embedder)
+    assert first.build == f"20261126T072531-{want.fingerprint[:8]}"
+    assert second.build == f"{first.build}-2"
+    assert idx.status(settings, want) == []
 
 
 def test_rebuild_after_change_then_up_to_date(built_index: Settings, tmp_path: Path, regulations_dir: Path) -> None:
