@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 import unicodedata
 from datetime import date
@@ -25,8 +26,68 @@ from .rules import KIND_FACTS
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
 
 
+class _Formatter(click.HelpFormatter):
+    """click's help in Chinese: the usage prefix, the headings, and the words it adds to options."""
+
+    HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+    WORDS = {
+        "Show this message and exit.": "显示帮助并退出。",
+        "Show the version and exit.": "显示版本并退出。",
+        "[required]": "[必填]",
+    }
+    METAVARS = {" TEXT": " 文本", " INTEGER RANGE": " 整数", " INTEGER": " 整数", " PATH": " 路径", "NONE": "none"}
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
+        super().write_usage(prog, args, prefix="用法：")
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{self.HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        """click's definition list, measured in display columns so that 金额 and 日期 line up."""
+        rows = [(self._term(term), self._text(text)) for term, text in rows]
+        first_col = min(max((_width(term) for term, _ in rows), default=0), col_max) + col_spacing
+        for term, text in rows:
+            self.write(f"{'':>{self.current_indent}}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if _width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - _width(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = click.formatting.wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True)
+            first, *rest = lines.splitlines() or [""]
+            self.write(f"{first}\n")
+            for line in rest:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+    def _term(self, term: str) -> str:
+        for english, chinese in self.METAVARS.items():
+            term = term.replace(english, chinese)
+        return term
+
+    def _text(self, text: str) -> str:
+        for english, chinese in self.WORDS.items():
+            text = text.replace(english, chinese)
+        return re.sub(r"\[default: ([^\]]*)\]", r"[默认：\1]", text)
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+class _Command(click.Command):
+    context_class = _Context
+
+
 class _Group(click.Group):
     """Maps our errors to a Chinese message and exit code; puts click's usage errors in Chinese."""
+
+    context_class = _Context
+    command_class = _Command
+    group_class = type  # subgroups (calc) are _Groups too
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
@@ -168,7 +229,9 @@ class _Positive(click.ParamType):
         return number
 
 
-_AS_OF = click.option("--as-of", type=_DateType(), default=None, help="按哪一天判断效力状态（默认今天）。")
+_AS_OF = click.option(
+    "--as-of", type=_DateType(), metavar="日期", default=None, help="按哪一天判断效力状态（默认今天）。"
+)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -178,7 +241,7 @@ _AS_OF = click.option("--as-of", type=_DateType(), default=None, help="按哪一
     default=None,
     help="附加官方文本目录（.txt .md .html .docx .pdf），也可用环境变量 REGASSIST_EXTRA_DOCS。",
 )
-@click.version_option(package_name="regassist")
+@click.version_option(package_name="regassist", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, extra_docs: Path | None) -> None:
     """regassist：包头市本级政务信息化项目建设管理办法(试行) 及相关国家法律的条文助手。"""
@@ -362,7 +425,7 @@ def _amount(value: str | None, option: str, name: str, *, allow_zero: bool = Fal
 
 
 @calc.command()
-@click.option("--total", required=True, help="项目总投资，如 230万。")
+@click.option("--total", metavar="金额", required=True, help="项目总投资，如 230万。")
 @_AS_OF
 @_JSON
 @click.pass_obj
@@ -374,15 +437,19 @@ def supervision(obj: _Lazy, total: str, as_of: date | None, as_json: bool) -> No
 
 
 @calc.command()
-@click.option("--total", required=True, help="批复概算总投资。")
-@click.option("--increase", default=None, help="增加建设内容的投资（含新增内容；不填则按 --new 计）。")
-@click.option("--decrease", default="0元", show_default=True, help="减少建设内容的投资。")
-@click.option("--new", "new_content", default=None, help="新增建设内容的投资（不填按 0 计，并列入假设）。")
-@click.option("--savings", default="0元", show_default=True, help="招标采购形成的资金结余（不计入调整范围）。")
+@click.option("--total", metavar="金额", required=True, help="批复概算总投资。")
+@click.option("--increase", metavar="金额", default=None, help="增加建设内容的投资（含新增内容；不填则按 --new 计）。")
+@click.option("--decrease", metavar="金额", default="0元", show_default=True, help="减少建设内容的投资。")
+@click.option(
+    "--new", "new_content", metavar="金额", default=None, help="新增建设内容的投资（不填按 0 计，并列入假设）。"
+)
+@click.option(
+    "--savings", metavar="金额", default="0元", show_default=True, help="招标采购形成的资金结余（不计入调整范围）。"
+)
 @click.option(
     "--within-estimate/--exceeds-estimate",
     default=None,
-    help="投资规模是否未超出概算批复（不填则按 总投资+增加−减少 计算）。",
+    help="投资规模是否未超出概算批复（不填：减少额不小于增加额即未超出，否则列为假设）。",
 )
 @click.option("--goal-unchanged/--goal-changed", default=None, help="建设目标是否不变（不填则按不变假设）。")
 @click.option(
@@ -423,7 +490,13 @@ def adjust(
 
 
 @calc.command()
-@click.option("--date", "when", default=None, help="查询日期：2027-03-01、2027年3月、明年…（默认 --as-of 或今天）。")
+@click.option(
+    "--date",
+    "when",
+    metavar="日期",
+    default=None,
+    help="查询日期：2027-03-01、2027年3月、明年…（默认 --as-of 或今天）。",
+)
 @click.option("--doc", "doc_name", default=None, help="文件名称、简称或文号（默认：办法）。")
 @_AS_OF
 @_JSON
@@ -502,8 +575,8 @@ def negative_list(
 
 
 @calc.command("self-eval")
-@click.option("--accepted", required=True, help="通过验收的日期：2025-06-01、2025年6月…")
-@click.option("--live", default=None, help="投入运行的日期（晚于验收时填写）。")
+@click.option("--accepted", metavar="日期", required=True, help="通过验收的日期：2025-06-01、2025年6月…")
+@click.option("--live", metavar="日期", default=None, help="投入运行的日期（与验收不同日时填写；取两者中较晚者起算）。")
 @_AS_OF
 @_JSON
 @click.pass_obj

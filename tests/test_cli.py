@@ -466,3 +466,26 @@ def test_calc_empty_options_are_refused(run) -> None:
     assert live.exit_code == 2 and "--live（投入运行日期）为空" in live.stderr
     doc = run("calc", "validity", "--doc", "")
     assert doc.exit_code == 2 and "--doc（文件名称）为空" in doc.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("calc",), ("calc", "adjust"), ("calc", "self-eval"), ("search",)])
+def test_help_is_chinese(run, args: tuple[str, ...]) -> None:
+    result = run(*args, "--help")
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.startswith("用法：regassist") and "选项：" in text and "显示帮助并退出。" in text
+    for english in ("Usage", "Options", "Show this message", "[required]", "[default", " TEXT"):
+        assert english not in text
+    starts = set()
+    for line in text.splitlines():
+        if line.startswith("  -") and "  " in line[4:]:
+            end = line.index("  ", 4)
+            start = end + len(line[end:]) - len(line[end:].lstrip())
+            starts.add(_display_width(line[:start]))
+    assert len(starts) == 1, starts  # terms padded in display columns, so descriptions line up
+
+
+def _display_width(s: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
