@@ -16,11 +16,20 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
-from .amounts import DateSpan, add_years, check_amount, format_amount, format_ratio, yuan_json
+from .amounts import (
+    DateSpan,
+    add_years,
+    check_amount,
+    format_amount,
+    format_ratio,
+    parse_amount,
+    parse_date,
+    yuan_json,
+)
 from .config import Settings
 from .corpus import Corpus
 from .errors import AmountError, RequestError
-from .numerals import to_chinese
+from .numerals import to_chinese, to_int
 from .rules import KIND_FACTS, Funding, Quote, RuleBook, load_rules
 from .structure import EXPIRED, IN_FORCE, NOT_YET, UNKNOWN, DocumentMeta
 
@@ -127,6 +136,47 @@ KINDS: Mapping[str, ProjectKind] = {
 }
 
 
+# Inputs of each calculator as interfaces hold them (text from a form, an option, an eval item), with
+# the names error messages use for them.
+INPUTS: Mapping[str, Mapping[str, str]] = {
+    "supervision": {"total": "总投资"},
+    "adjustment": {
+        "total": "批复概算总投资",
+        "increase": "增加的投资",
+        "decrease": "减少的投资",
+        "new_content": "新增建设内容投资",
+        "savings": "招标采购结余",
+        "within_estimate": "投资规模未超出概算批复",
+        "goal_unchanged": "建设目标不变",
+        "situation": "情形",
+    },
+    "validity": {"document": "文件名称", "date": "查询日期"},
+    "approval_route": {
+        "funding": "资金来源",
+        "in_library": "已纳入项目库",
+        "in_plan": "已纳入年度计划",
+        "classified": "涉密",
+        "built_before_approval": "审批前已开工",
+        "civil_works": "涉及新建土建工程或高耗能项目",
+    },
+    "negative_list": {"kind": "项目类型", "facts": "项目情况"},
+    "self_evaluation": {"accepted": "验收日期", "live": "投入运行日期"},
+}
+
+
+def parse_situation(value: int | str) -> int:
+    """Which situation of 第二十一条第一款: 1, 一, (一), 第一项; 0, none, 无 for none of them."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    s = unicodedata.normalize("NFKC", str(value)).strip().lower()
+    if s in ("none", "无", "都不符合", "不符合", "0"):
+        return 0
+    try:
+        return to_int(s.removeprefix("第").removesuffix("项").strip("()"))
+    except ValueError:
+        raise RequestError(f"情形“{value}”无效，请写 1、2、3（第一款第几项）或 none（都不符合）。") from None
+
+
 # --- the calculators --------------------------------------------------------------------------------
 
 
@@ -140,6 +190,74 @@ class Calculators:
     @classmethod
     def create(cls, settings: Settings, corpus: Corpus) -> Calculators:
         return cls(load_rules(settings, corpus), corpus)
+
+    def run(
+        self, rule: str, inputs: Mapping[str, Any], *, as_of: date, names: Mapping[str, str] | None = None
+    ) -> Calculation:
+        """The one entry for inputs held as text (amounts like 230万, dates like 2027年3月): parse, then
+        calculate. `names` renames inputs in error messages (the CLI says --total rather than 总投资)."""
+        if rule not in INPUTS:
+            raise RequestError(f"没有计算器“{rule}”。可选：{'、'.join(INPUTS)}。")
+        known = INPUTS[rule]
+        extra = sorted(set(inputs) - set(known))
+        if extra:
+            raise RequestError(f"计算器 {rule} 不认识输入：{'、'.join(extra)}。可用：{'、'.join(known)}。")
+        field = {key: (names or {}).get(key, label) for key, label in known.items()}
+        given = {key: value for key, value in inputs.items() if value is not None}
+
+        def amount(key: str, *, optional: bool = True) -> Decimal | None:
+            if key not in given:
+                if optional:
+                    return None
+                raise RequestError(f"缺少{field[key]}。")
+            return parse_amount(given[key], field=field[key], allow_zero=optional)
+
+        def day(key: str, *, optional: bool = True) -> DateSpan | None:
+            if key not in given:
+                if optional:
+                    return None
+                raise RequestError(f"缺少{field[key]}。")
+            return parse_date(given[key], as_of=as_of, field=field[key])
+
+        def flag(key: str) -> bool | None:
+            value = given.get(key)
+            if value is not None and not isinstance(value, bool):
+                raise RequestError(f"{field[key]}应为 是/否（true/false），而不是“{value}”。")
+            return value
+
+        if rule == "supervision":
+            return self.supervision(amount("total", optional=False), as_of=as_of)  # type: ignore[arg-type]
+        if rule == "adjustment":
+            adjustment = AdjustmentInput(
+                total=amount("total", optional=False),  # type: ignore[arg-type]
+                increase=amount("increase"),
+                decrease=amount("decrease") or Decimal(0),
+                new_content=amount("new_content"),
+                savings=amount("savings") or Decimal(0),
+                within_estimate=flag("within_estimate"),
+                goal_unchanged=flag("goal_unchanged"),
+                situation=None if "situation" not in given else parse_situation(given["situation"]),
+            )
+            return self.adjustment(adjustment, as_of=as_of)
+        if rule == "validity":
+            document = given.get("document")
+            if document is not None and not str(document).strip():
+                raise RequestError(f"{field['document']}为空：请写文件名称、简称或文号，或不填（默认：办法）。")
+            return self.validity(document, day("date"), as_of=as_of)
+        if rule == "approval_route":
+            funding = given.get("funding", ())
+            route = RouteInput(
+                funding=(funding,) if isinstance(funding, str) else tuple(funding),
+                in_library=flag("in_library"),
+                in_plan=flag("in_plan"),
+                classified=bool(flag("classified")),
+                built_before_approval=flag("built_before_approval"),
+                civil_works=flag("civil_works"),
+            )
+            return self.approval_route(route, as_of=as_of)
+        if rule == "negative_list":
+            return self.negative_list(given.get("kind"), given.get("facts", {}), as_of=as_of)
+        return self.self_evaluation(day("accepted", optional=False), day("live"), as_of=as_of)  # type: ignore[arg-type]
 
     # 1. 第十九条
     def supervision(self, total: Decimal, *, as_of: date) -> Calculation:
@@ -673,7 +791,9 @@ class Calculators:
         known: dict[str, bool | None] = {}
         pairs = facts.items() if isinstance(facts, Mapping) else facts
         for name, value in pairs:
-            key = by_name.get(_fold(name))
+            if value is not None and not isinstance(value, bool):
+                raise RequestError(f"项目情况“{name}”应为 是/否（true/false），而不是“{value}”。")
+            key = by_name.get(_fold(str(name)))
             if key in KIND_FACTS:
                 raise RequestError(f"“{name}”是项目类型：请用项目类型说明（新建、升级改造或其他）。")
             if key is None:

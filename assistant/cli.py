@@ -9,18 +9,16 @@ import re
 import sys
 import unicodedata
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from .amounts import parse_amount, parse_date
-from .calculators import AdjustmentInput, Calculation, Calculators, RouteInput
+from .amounts import parse_date
+from .calculators import INPUTS, Calculators, parse_situation
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
 from .errors import RegassistError, RequestError
-from .numerals import to_int
 from .references import MAX_NUMBER, UnitRef, parse_ref
 from .rules import KIND_FACTS
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
@@ -185,16 +183,10 @@ class _Situation(click.ParamType):
     name = "1|2|3|none"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        s = unicodedata.normalize("NFKC", str(value)).strip().lower()
-        if s in ("none", "无", "都不符合", "不符合", "0"):
-            return 0
-        s = s.removeprefix("第").removesuffix("项").strip("()")
         try:
-            return to_int(s)
-        except ValueError:
-            self.fail(f"情形“{value}”无效，请写 1、2、3（第一款第几项）或 none（都不符合）。", param, ctx)
+            return parse_situation(value)
+        except RequestError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _errors_as_json(command: Any) -> Any:
@@ -412,16 +404,18 @@ def calc() -> None:
 _JSON = click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 
 
-def _emit(result: Calculation, as_json: bool) -> None:
+# The option that carries each calculator input, for error messages (--total（总投资）).
+_OPTIONS = {"new_content": "--new", "document": "--doc", "facts": "--yes/--no"}
+
+
+def _calculate(obj: _Lazy, rule: str, as_of: date | None, as_json: bool, **inputs: Any) -> None:
+    labels = INPUTS[rule]
+    names = {key: f"{_OPTIONS.get(key, '--' + key.replace('_', '-'))}（{label}）" for key, label in labels.items()}
+    result = obj.calculators.run(rule, inputs, as_of=as_of or date.today(), names=names)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(result.render())
-
-
-def _amount(value: str | None, option: str, name: str, *, allow_zero: bool = False) -> Decimal | None:
-    """An option's amount, named in any error; None when the option was not given."""
-    return None if value is None else parse_amount(value, field=f"{option}（{name}）", allow_zero=allow_zero)
 
 
 @calc.command()
@@ -432,8 +426,7 @@ def _amount(value: str | None, option: str, name: str, *, allow_zero: bool = Fal
 @_errors_as_json
 def supervision(obj: _Lazy, total: str, as_of: date | None, as_json: bool) -> None:
     """是否须实行监理制（第十九条）。"""
-    amount = _amount(total, "--total", "总投资")
-    _emit(obj.calculators.supervision(amount, as_of=as_of or date.today()), as_json)
+    _calculate(obj, "supervision", as_of, as_json, total=total)
 
 
 @calc.command()
@@ -476,17 +469,20 @@ def adjust(
     as_json: bool,
 ) -> None:
     """项目建设单位能否自行调整概算并备案（第二十一条）。"""
-    given = AdjustmentInput(
-        total=_amount(total, "--total", "批复概算总投资"),
-        increase=_amount(increase, "--increase", "增加的投资", allow_zero=True),
-        decrease=_amount(decrease, "--decrease", "减少的投资", allow_zero=True),
-        new_content=_amount(new_content, "--new", "新增建设内容投资", allow_zero=True),
-        savings=_amount(savings, "--savings", "招标采购结余", allow_zero=True),
+    _calculate(
+        obj,
+        "adjustment",
+        as_of,
+        as_json,
+        total=total,
+        increase=increase,
+        decrease=decrease,
+        new_content=new_content,
+        savings=savings,
         within_estimate=within_estimate,
         goal_unchanged=goal_unchanged,
         situation=situation,
     )
-    _emit(obj.calculators.adjustment(given, as_of=as_of or date.today()), as_json)
 
 
 @calc.command()
@@ -504,11 +500,7 @@ def adjust(
 @_errors_as_json
 def validity(obj: _Lazy, when: str | None, doc_name: str | None, as_of: date | None, as_json: bool) -> None:
     """文件在某日是否有效（办法第二十九条；其他文件按清单记录的日期）。"""
-    day = as_of or date.today()
-    if doc_name is not None and not doc_name.strip():
-        raise RequestError("--doc（文件名称）为空：请写文件名称、简称或文号，或不写此选项（默认：办法）。")
-    span = parse_date(when, as_of=day, field="--date（查询日期）") if when is not None else None
-    _emit(obj.calculators.validity(doc_name, span, as_of=day), as_json)
+    _calculate(obj, "validity", as_of, as_json, document=doc_name, date=when)
 
 
 @calc.command()
@@ -539,8 +531,18 @@ def route(
     as_json: bool,
 ) -> None:
     """走审批还是备案制，审批包括哪些环节（第五、七、八、十一、十二条）。"""
-    given = RouteInput(funding, in_library, in_plan, classified, built_before_approval, civil_works)
-    _emit(obj.calculators.approval_route(given, as_of=as_of or date.today()), as_json)
+    _calculate(
+        obj,
+        "approval_route",
+        as_of,
+        as_json,
+        funding=funding,
+        in_library=in_library,
+        in_plan=in_plan,
+        classified=classified,
+        built_before_approval=built_before_approval,
+        civil_works=civil_works,
+    )
 
 
 @calc.command("negative-list")
@@ -571,7 +573,7 @@ def negative_list(
             click.echo("\n".join(f"{key}\t{label}" for key, label in facts.items()))
         return
     pairs = [(name, True) for name in yes_facts] + [(name, False) for name in no_facts]
-    _emit(calculators.negative_list(kind, pairs, as_of=as_of or date.today()), as_json)
+    _calculate(obj, "negative_list", as_of, as_json, kind=kind, facts=pairs)
 
 
 @calc.command("self-eval")
@@ -583,10 +585,7 @@ def negative_list(
 @_errors_as_json
 def self_eval(obj: _Lazy, accepted: str, live: str | None, as_of: date | None, as_json: bool) -> None:
     """何时开展自评价（第二十三条：验收并投入运行后一至两年内）。"""
-    day = as_of or date.today()
-    done = parse_date(accepted, as_of=day, field="--accepted（验收日期）")
-    running = parse_date(live, as_of=day, field="--live（投入运行日期）") if live is not None else None
-    _emit(obj.calculators.self_evaluation(done, running, as_of=day), as_json)
+    _calculate(obj, "self_evaluation", as_of, as_json, accepted=accepted, live=live)
 
 
 def _search_record(retriever: Any, result: Any) -> dict[str, Any]:

@@ -1,9 +1,11 @@
-"""Retrieval metrics, each a pure function of ranked keys and gold keys (ragas-style)."""
+"""Evaluation metrics, each a pure function (ragas-style): rankings against gold keys, outcomes against
+expected ones."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
 
 
 def first_rank(ranked: Sequence[Hashable], gold: set[Hashable] | frozenset[Hashable]) -> int | None:
@@ -51,3 +53,17 @@ def precision_recall(predicted: Sequence[bool], actual: Sequence[bool]) -> tuple
     fp = sum(p and not a for p, a in zip(predicted, actual, strict=True))
     fn = sum(a and not p for p, a in zip(predicted, actual, strict=True))
     return (tp / (tp + fp) if tp + fp else 0.0, tp / (tp + fn) if tp + fn else 0.0)
+
+
+def outcome_differences(
+    expected: Mapping[str, Any], outcome: Mapping[str, Any], as_sets: Sequence[str] = ("failed", "grounds")
+) -> list[str]:
+    """How a calculator's outcome differs from an expected one, field by field (listed fields compare
+    as sets); empty when every expected field matches."""
+    problems = []
+    for key, want in expected.items():
+        got = outcome.get(key)
+        same = sorted(got or []) == sorted(want or []) if key in as_sets else got == want
+        if not same:
+            problems.append(f"{key}: expected {want!r}, got {got!r}")
+    return problems

@@ -27,3 +27,19 @@ def test_calibration_and_classification() -> None:
     assert precision_recall([True, True, False, False], [True, False, True, False]) == (0.5, 0.5)
     assert precision_recall([False], [False]) == (0.0, 0.0)
     assert mean([]) == 0.0
+
+
+def test_outcome_differences() -> None:
+    from assistant.metrics import outcome_differences
+
+    outcome = {"self_adjust_allowed": False, "failed": ["new_content_cap", "adjustment_ratio"], "grounds": [3, 1]}
+    assert (
+        outcome_differences({"self_adjust_allowed": False, "failed": ["adjustment_ratio", "new_content_cap"]}, outcome)
+        == []
+    )
+    assert outcome_differences({"grounds": [1, 3]}, outcome) == []
+    assert outcome_differences({"self_adjust_allowed": True}, outcome) == [
+        "self_adjust_allowed: expected True, got False"
+    ]
+    assert outcome_differences({"route": None}, {}) == []  # null expected, field absent: both "undecided"
+    assert outcome_differences({"in_force": None}, {"in_force": False}) == ["in_force: expected None, got False"]
