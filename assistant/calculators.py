@@ -7,14 +7,13 @@ decided exactly. `Calculators.create()` loads and binds the rules once; every me
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from .amounts import (
     DateSpan,
@@ -27,7 +26,7 @@ from .amounts import (
     yuan_json,
 )
 from .config import Settings
-from .corpus import Corpus
+from .corpus import Corpus, normalize_name
 from .errors import AmountError, RequestError
 from .numerals import to_chinese, to_int
 from .rules import KIND_FACTS, Funding, Quote, RuleBook, load_rules
@@ -205,18 +204,18 @@ class Calculators:
         field = {key: (names or {}).get(key, label) for key, label in known.items()}
         given = {key: value for key, value in inputs.items() if value is not None}
 
+        def missing(key: str) -> NoReturn:
+            raise RequestError(f"缺少{field[key]}。")
+
         def amount(key: str, *, optional: bool = True) -> Decimal | None:
+            """An optional amount (减少额) may be zero; a required one (总投资) may not."""
             if key not in given:
-                if optional:
-                    return None
-                raise RequestError(f"缺少{field[key]}。")
+                return None if optional else missing(key)
             return parse_amount(given[key], field=field[key], allow_zero=optional)
 
         def day(key: str, *, optional: bool = True) -> DateSpan | None:
             if key not in given:
-                if optional:
-                    return None
-                raise RequestError(f"缺少{field[key]}。")
+                return None if optional else missing(key)
             return parse_date(given[key], as_of=as_of, field=field[key])
 
         def flag(key: str) -> bool | None:
@@ -948,9 +947,9 @@ _ROUTES = {
 _KIND = "项目类型（新建、升级改造或其他）"
 
 
-def _fold(name: str) -> str:
-    """Names typed by people: full-width brackets, spaces and case do not matter."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
+def _fold(name: object) -> str:
+    """Names typed by people, folded as document names are (width, brackets, spaces), and case."""
+    return normalize_name(str(name)).lower()
 
 
 def _negate(op: str | None) -> str:

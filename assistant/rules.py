@@ -60,7 +60,8 @@ class Quote:
     doc_number: str | None
     ref: UnitRef  # the unit, with its 款 filled in
     unit_id: str
-    label: str  # 办法 第二十一条第二款
+    doc_short: str  # 办法
+    unit_label: str  # 第二十一条第二款 (a one-款 article's item without its 款: 第十条第（三）项)
     text: str
     start: int
     end: int
@@ -70,9 +71,9 @@ class Quote:
         return f"【{self.label}】"
 
     @property
-    def unit_label(self) -> str:
-        """'第二十一条第一款' — the label without the document's name, for prose."""
-        return self.label.rsplit(" ", 1)[-1]
+    def label(self) -> str:
+        """'办法 第二十一条第二款', as answers print it inside 【】."""
+        return f"{self.doc_short} {self.unit_label}"
 
     def citation(self) -> dict[str, Any]:
         """The answer contract's citation object."""
@@ -394,7 +395,8 @@ class _Binder:
             doc_number=self.doc.meta.number,
             ref=unit.ref,
             unit_id=unit.id,
-            label=self.doc.short_label(unit),
+            doc_short=self.doc.meta.short_name,
+            unit_label=self.doc.unit_label(unit),
             text=text,
             start=start,
             end=start + len(text),
