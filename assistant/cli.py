@@ -10,7 +10,7 @@ import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,9 @@ from .errors import RegassistError, RequestError
 from .references import MAX_NUMBER, UnitRef, parse_ref
 from .rules import KIND_FACTS
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
+
+if TYPE_CHECKING:
+    from .answer import Assistant
 
 
 class _Formatter(click.HelpFormatter):
@@ -248,6 +251,7 @@ class _Lazy:
         self.settings = settings
         self._corpus: Corpus | None = None
         self._calculators: Calculators | None = None
+        self._assistant: Assistant | None = None
 
     def exit(self, code: int) -> None:
         click.get_current_context().exit(code)
@@ -263,6 +267,18 @@ class _Lazy:
         if self._calculators is None:
             self._calculators = Calculators.create(self.settings, self.corpus)
         return self._calculators
+
+    @property
+    def assistant(self) -> Assistant:
+        if self._assistant is None:
+            from .answer import Assistant
+
+            self._assistant = Assistant.create(self.settings, corpus=self.corpus)
+        return self._assistant
+
+    def scope_check(self, scope: str) -> None:
+        """A bad --scope fails once, before the first question, not on every line."""
+        self.assistant.retriever.scope_ids(scope)
 
 
 @cli.command()
@@ -394,6 +410,155 @@ def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bo
         raise error
     for notice in result.notices:
         click.echo(f"注意：{notice}", err=True)
+
+
+_SCOPE = click.option(
+    "--scope", default="all", show_default=True, help="all（全部文件，办法优先）、primary（仅办法）或文件名称。"
+)
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（回答契约，见 README）。")
+@click.option(
+    "--batch",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    metavar="文件",
+    help='批量提问：JSONL（每行 {"id": …, "q": …}）或每行一个问题，- 为标准输入；按顺序每行输出一个 JSON。',
+)
+@_AS_OF
+@_SCOPE
+@click.pass_obj
+@_errors_as_json
+def ask(obj: _Lazy, question: str | None, as_json: bool, batch: Path | None, as_of: date | None, scope: str) -> None:
+    """回答一个问题：先给结论，再给计算过程和带【】标注的原文引用，并说明效力。"""
+    from .guard import check_question
+
+    if (question is None) == (batch is None):
+        raise _UsageError("请给出一个问题，或用 --batch 文件 批量提问（二者选一）。", click.get_current_context())
+    if batch is not None:
+        _ask_batch(obj, batch, as_of, scope)
+        return
+    check_question(question)  # a bad question fails before any model loads
+    answer = obj.assistant.ask(question, as_of=as_of, scope=scope)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(answer.answer)
+        for warning in answer.warnings:
+            click.echo(f"注意：{warning}", err=True)
+
+
+def _ask_batch(obj: _Lazy, path: Path, as_of: date | None, scope: str) -> None:
+    """One JSON line out per question line in, in order; a line that cannot be read says so in its place."""
+    from .answer import Answer
+
+    try:
+        raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        raise RequestError(f"无法读取批量文件 {path}：{exc.strerror or exc}") from exc
+    assistant = obj.assistant
+    obj.scope_check(scope)
+    day = as_of or date.today()
+    count = bad = 0
+    for number, line in enumerate(raw.splitlines(), 1):
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and not text.strip():
+            continue
+        count += 1
+        try:
+            item = _batch_item(text, number)
+            answer = assistant.ask(
+                item.get("q", item.get("question")),
+                history=item.get("history") or (),
+                as_of=item.get("as_of") or day,
+                scope=item.get("scope") or scope,
+                id=item.get("id"),
+            )
+        except RequestError as exc:
+            message = str(exc)
+            answer = Answer(text or "", day, message, True, "invalid", warnings=(message,), id=_line_id(text))
+        if answer.intent == "invalid":
+            bad += 1
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+    click.echo(
+        f"已处理 {count} 个问题" + (f"，其中 {bad} 个无法读取（intent 为 invalid）。" if bad else "。"), err=True
+    )
+
+
+def _batch_item(text: str | None, number: int) -> dict[str, Any]:
+    if text is None:
+        raise RequestError(f"第 {number} 行不是 UTF-8 文本（可能是二进制内容），已跳过。")
+    if not text.lstrip().startswith("{"):
+        return {"q": text}
+    try:
+        item = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RequestError(f"第 {number} 行不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）。") from None
+    if not isinstance(item, dict) or not isinstance(item.get("q", item.get("question")), str):
+        raise RequestError(f'第 {number} 行缺少问题：应为 {{"id": …, "q": "问题"}}。')
+    history = item.get("history")
+    if history is not None and not isinstance(history, list):
+        raise RequestError(f"第 {number} 行的 history 应为列表（此前各轮的问题）。")
+    return item
+
+
+def _line_id(text: str | None) -> Any:
+    """The id of a JSON line that failed later checks, so the output still lines up with the input."""
+    try:
+        item = json.loads(text or "")
+    except json.JSONDecodeError:
+        return None
+    return item.get("id") if isinstance(item, dict) else None
+
+
+_CHAT_HELP = "输入问题回车提问；/新对话 清空上下文；/日期 2027-01-01 设定按哪一天回答；/退出 结束。"
+
+
+@cli.command()
+@_AS_OF
+@_SCOPE
+@click.pass_obj
+def chat(obj: _Lazy, as_of: date | None, scope: str) -> None:
+    """在终端里连续对话：可追问“那如果是150万呢？”“第二款呢？”“这条还有效吗？”。"""
+    assistant = obj.assistant
+    obj.scope_check(scope)
+    day = as_of
+    history: list[Any] = []
+    click.echo(f"regassist 对话。{_CHAT_HELP}")
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            break
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/退出", "/quit", "/exit", "退出", "exit", "quit"):
+            break
+        if text in ("/新对话", "/reset"):
+            history.clear()
+            click.echo("已开始新对话。")
+            continue
+        if text in ("/帮助", "/help"):
+            click.echo(_CHAT_HELP)
+            continue
+        if text.startswith(("/日期", "/date")):
+            value = text.split(maxsplit=1)[1] if " " in text else ""
+            try:
+                day = _DateType().convert(value, None, None)
+            except click.BadParameter as exc:
+                click.echo(f"错误：{exc.message}")
+                continue
+            click.echo(f"此后按 {day} 回答。")
+            continue
+        answer = assistant.ask(text, history=history, as_of=day, scope=scope)
+        history.append(answer)
+        click.echo(f"\n{answer.answer}\n")
+        for warning in answer.warnings:
+            click.echo(f"注意：{warning}")
 
 
 @cli.group()

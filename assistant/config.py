@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     retrieval_config: Path | None = None
     # Calculator rules bound to their clauses; defaults to corpus_dir/rules.toml.
     rules: Path | None = None
+    # Refusals: injection and off-topic patterns; defaults to corpus_dir/guard.toml.
+    guard: Path | None = None
+    # Optional LLM phrasing (off when unset): an OpenAI-compatible endpoint such as a local vLLM/Ollama.
+    llm_base_url: str | None = None
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(default=20.0, gt=0, le=600)
 
     @property
     def manifest_path(self) -> Path:
@@ -53,6 +60,10 @@ class Settings(BaseSettings):
     @property
     def rules_path(self) -> Path:
         return self.rules or self.corpus_dir / "rules.toml"
+
+    @property
+    def guard_path(self) -> Path:
+        return self.guard or self.corpus_dir / "guard.toml"
 
     @model_validator(mode="after")
     def _server_needs_host_and_port(self) -> Settings:
@@ -97,6 +108,9 @@ _MESSAGES = {
     "dict_type": "应为表",
     "model_type": "应为表",
     "bool_type": "应为 true 或 false",
+    "greater_than": "应大于 {gt}",
+    "float_parsing": "应为数字",
+    "string_pattern_mismatch": "格式不符",
 }
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .errors import RequestError
+from .references import UnitRef
+
+if TYPE_CHECKING:
+    from .corpus import Corpus
 
 
 def first_rank(ranked: Sequence[Hashable], gold: set[Hashable] | frozenset[Hashable]) -> int | None:
@@ -67,3 +73,70 @@ def outcome_differences(
         if not same:
             problems.append(f"{key}: expected {want!r}, got {got!r}")
     return problems
+
+
+# --- answers in the JSON contract (README: "JSON contract") -----------------------------------------
+
+
+def quote_problems(record: Mapping[str, Any], corpus: Corpus) -> list[str]:
+    """Every citation's quote must be a verbatim slice of the unit it names."""
+    problems = []
+    for c in [*record["citations"], *((record.get("calculation") or {}).get("citations") or [])]:
+        ref = UnitRef(article=c["article"], paragraph=c["paragraph"], item=c["item"])
+        try:
+            _, unit = corpus.lookup(ref, c["doc_id"])
+        except RequestError as exc:
+            problems.append(f"{c['label']}: {exc}")
+            continue
+        if not c["quote"] or c["quote"] not in unit.text:
+            problems.append(f"{c['label']}: quote is not in the unit")
+    return problems
+
+
+def cited_problems(item: Mapping[str, Any], record: Mapping[str, Any]) -> tuple[list[str], bool | None]:
+    """(problems, 款/项 hit or None when the gold has no 款/项): the first citation is a gold article."""
+    if record["abstained"]:
+        return [f"abstained ({record['intent']}): {record['answer'][:60]}"], None
+    if not record["citations"]:
+        return ["no citation"], None
+    first = record["citations"][0]
+    gold = item["gold"]
+    if not any((g["doc"], g["article"]) == (first["doc_id"], first["article"]) for g in gold):
+        return [f"first citation {first['label']}, gold {gold[0]['doc']} 第{gold[0]['article']}条"], None
+    main = gold[0]
+    if main["paragraph"] is None and main["item"] is None:
+        return [], None
+    fine = (first["paragraph"], first["item"]) == (main["paragraph"], main["item"]) or (
+        main["item"] is None and first["paragraph"] == main["paragraph"]
+    )
+    return [], fine
+
+
+def calculator_problems(item: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    expected = item["expected"]
+    calc = record.get("calculation")
+    if record["abstained"]:
+        return [f"abstained ({record['intent']})"]
+    if "error" in expected:
+        if calc is not None:
+            return [f"expected {expected['error']}, got a verdict"]
+        return (
+            []
+            if record["answer"].startswith("无法计算")
+            else [f"expected a refusal to calculate: {record['answer'][:60]}"]
+        )
+    if calc is None:
+        return [f"no calculation ({record['intent']}): {record['answer'][:80]}"]
+    if calc["rule"] != item["rule"]:
+        return [f"rule {calc['rule']}, expected {item['rule']}"]
+    outcome = dict(calc["outcome"])
+    outcome["failed"] = [name for name, c in outcome.get("checks", {}).items() if c["ok"] is False]
+    return outcome_differences(expected, outcome)
+
+
+def refused_problems(record: Mapping[str, Any]) -> list[str]:
+    if not record["abstained"]:
+        return [f"answered ({record['intent']}): {record['answer'][:60]}"]
+    if record["citations"]:
+        return ["refusal carries citations"]
+    return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -20,10 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .amounts import add_years, parse_amount, parse_date, parse_ratio, parse_year_range, parse_years
+from .citations import Quote, narrow, quote_unit
 from .config import Settings, explain
 from .corpus import Corpus
 from .errors import RegassistError, RuleError
-from .references import UnitRef, parse_ref
+from .references import parse_ref
 from .structure import Document, Unit
 
 # The words statutes use for a bound, and whether the number itself is included: 以上、以下、以内
@@ -49,44 +50,6 @@ BOUNDS: Mapping[str, str] = MappingProxyType(
     }
 )
 SYMBOLS = MappingProxyType({">=": "≥", "<=": "≤", ">": ">", "<": "<"})
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A verbatim slice of one unit: `document.text[start:end] == text` always holds."""
-
-    doc_id: str
-    doc_title: str
-    doc_number: str | None
-    ref: UnitRef  # the unit, with its 款 filled in
-    unit_id: str
-    doc_short: str  # 办法
-    unit_label: str  # 第二十一条第二款 (a one-款 article's item without its 款: 第十条第（三）项)
-    text: str
-    start: int
-    end: int
-
-    @property
-    def tag(self) -> str:
-        return f"【{self.label}】"
-
-    @property
-    def label(self) -> str:
-        """'办法 第二十一条第二款', as answers print it inside 【】."""
-        return f"{self.doc_short} {self.unit_label}"
-
-    def citation(self) -> dict[str, Any]:
-        """The answer contract's citation object."""
-        return {
-            "doc_id": self.doc_id,
-            "doc_title": self.doc_title,
-            "doc_number": self.doc_number,
-            "article": self.ref.article,
-            "paragraph": self.ref.paragraph,
-            "item": self.ref.item,
-            "label": self.label,
-            "quote": self.text,
-        }
 
 
 @dataclass(frozen=True)
@@ -382,25 +345,12 @@ class _Binder:
         return self.slice(self.find(cite, where), text, where)
 
     def slice(self, unit: Unit, text: str, where: str) -> Quote:
-        offset = unit.text.find(text) if text else -1
-        if offset < 0:
+        if not text or text not in unit.text:
             raise RuleError(
                 f"[{self.section}] {where}：“{text}”不是{self.doc.short_label(unit)}原文的一部分"
                 "（规则数据与条文不一致，请核对标点和用字）。"
             )
-        start = unit.start + offset
-        q = Quote(
-            doc_id=self.doc.id,
-            doc_title=self.doc.meta.title,
-            doc_number=self.doc.meta.number,
-            ref=unit.ref,
-            unit_id=unit.id,
-            doc_short=self.doc.meta.short_name,
-            unit_label=self.doc.unit_label(unit),
-            text=text,
-            start=start,
-            end=start + len(text),
-        )
+        q = quote_unit(self.doc, unit, text)
         self.quotes.append(q)
         return q
 
@@ -414,11 +364,9 @@ class _Binder:
 
     def within(self, outer: Quote, text: str, where: str) -> Quote:
         """A phrase inside an already bound quote (a stage, an authority), with its own offsets."""
-        offset = outer.text.find(text)
-        if offset < 0:
+        q = narrow(outer, text)
+        if q is None:
             raise RuleError(f"[{self.section}] {where}：“{text}”不在{outer.label}的引文中。")
-        start = outer.start + offset
-        q = replace(outer, text=text, start=start, end=start + len(text))
         self.quotes.append(q)
         return q
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,17 @@ def calculators(default_corpus: Corpus):
     from assistant.calculators import Calculators
 
     return Calculators.create(Settings(extra_docs=None), default_corpus)
+
+
+# --- the answer engine on the session's index, speaking for a fixed day ------------------------------
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def engine(retriever, calculators, default_corpus: Corpus):
+    from assistant.answer import Assistant
+    from assistant.guard import Guard
+
+    guard = Guard.load(Settings(extra_docs=None).guard_path)
+    return Assistant(default_corpus, retriever, calculators, guard, today=lambda: TODAY)

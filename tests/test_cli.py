@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from assistant.cli import cli
+from assistant.config import PROJECT_ROOT
 
 
 @pytest.fixture
@@ -489,3 +490,132 @@ def _display_width(s: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+# --- ask and chat -----------------------------------------------------------------------------------
+
+
+def test_ask_answers_with_verdict_trace_and_clause(run_indexed) -> None:
+    result = run_indexed("ask", "总投资230万元的项目需要监理吗？", "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("需要。")
+    assert "**计算过程**" in result.stdout and "【办法 第十九条】" in result.stdout
+
+
+def test_ask_json_is_the_contract(run_indexed) -> None:
+    result = run_indexed("ask", "--json", "第二十一条第二款", "--as-of", "2027-01-05")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["intent"] == "article" and record["as_of"] == "2027-01-05"
+    assert record["citations"][0]["label"] == "办法 第二十一条第二款"
+    assert any("已失效" in w for w in record["warnings"])
+
+
+@pytest.mark.parametrize(("question", "message"), [("   ", "问题为空"), ("问" * 2001, "问题过长")])
+def test_ask_refuses_unusable_input_with_exit_2(run_indexed, question, message) -> None:
+    result = run_indexed("ask", question)
+    assert result.exit_code == 2 and message in result.stderr
+    as_json = run_indexed("ask", "--json", question)
+    assert as_json.exit_code == 2 and message in json.loads(as_json.stdout)["error"]["message"]
+
+
+def test_ask_needs_a_question_or_a_batch(run_indexed, tmp_path) -> None:
+    neither = run_indexed("ask")
+    assert neither.exit_code == 2 and "二者选一" in neither.stderr
+    both = run_indexed("ask", "第十九条", "--batch", str(tmp_path / "q.jsonl"))
+    assert both.exit_code == 2 and "二者选一" in both.stderr
+
+
+def test_batch_answers_every_line_in_order(run_indexed, tmp_path) -> None:
+    path = tmp_path / "questions.jsonl"
+    lines = [
+        json.dumps({"id": "a", "q": "总投资230万的项目要监理吗？", "as_of": "2026-11-26"}, ensure_ascii=False),
+        "第二十一条第二款",
+        "",  # blank lines are not questions
+        json.dumps({"id": 7, "q": "那如果是150万呢？", "history": ["总投资230万的项目要监理吗？"]}, ensure_ascii=False),
+        json.dumps({"id": "oos", "q": "包头今天天气怎么样？"}, ensure_ascii=False),
+        '{"id": "broken", "q": ',
+        json.dumps({"id": "no-q", "question": 3}),
+        json.dumps({"id": "bad-date", "q": "第十九条", "as_of": "2026-02-30"}, ensure_ascii=False),
+        json.dumps({"id": "empty", "q": "  "}),
+    ]
+    path.write_bytes(("\n".join(lines) + "\n").encode() + b"\xff\xfe\x00binary\n")
+    result = run_indexed("ask", "--json", "--batch", str(path), "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["a", None, 7, "oos", None, "no-q", "bad-date", "empty", None]
+    a, plain, follow, oos, broken, no_q, bad_date, empty, binary = records
+    assert a["calculation"]["outcome"]["supervision_required"] is True
+    assert plain["citations"][0]["label"] == "办法 第二十一条第二款"
+    assert follow["calculation"]["outcome"]["supervision_required"] is False
+    assert oos["abstained"] and oos["intent"] == "out_of_scope" and oos["citations"] == []
+    assert broken["intent"] == "invalid" and "第 6 行不是有效的 JSON" in broken["answer"]
+    assert no_q["intent"] == "invalid" and "缺少问题" in no_q["answer"]
+    assert bad_date["intent"] == "invalid" and "2026-02-30" in bad_date["answer"]
+    assert empty["intent"] == "invalid" and "问题为空" in empty["answer"]
+    assert binary["intent"] == "invalid" and "不是 UTF-8 文本" in binary["answer"]
+    assert "已处理 9 个问题，其中 5 个无法读取" in result.stderr
+
+
+def test_batch_reads_stdin_and_refuses_a_missing_file(run_indexed, tmp_path) -> None:
+    result = CliRunner().invoke(
+        cli, ["ask", "--json", "--batch", "-"], input="第十九条\n政府采购有哪些方式？\n", prog_name="regassist"
+    )
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["intent"] for line in result.stdout.splitlines()] == ["article", "retrieval"]
+    missing = run_indexed("ask", "--json", "--batch", str(tmp_path / "nope.jsonl"))
+    assert missing.exit_code == 2 and "无法读取批量文件" in json.loads(missing.stdout)["error"]["message"]
+    scope = run_indexed("ask", "--json", "--batch", "-", "--scope", "不存在的法")
+    assert scope.exit_code == 2
+
+
+def test_chat_carries_the_conversation(run_indexed) -> None:
+    script = "\n".join(
+        [
+            "总投资230万的项目要监理吗？",
+            "那如果是150万呢？",
+            "/日期 2027-01-05",
+            "第二十一条",
+            "第二款呢？",
+            "/新对话",
+            "第二款呢？",
+            "/日期 明年二月三十日",
+            "/退出",
+            "第十九条",  # never read
+        ]
+    )
+    result = CliRunner().invoke(cli, ["chat", "--as-of", "2026-11-26"], input=script, prog_name="regassist")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("需要。") < out.index("不要求。") < out.index("此后按 2027-01-05 回答")
+    assert "【办法 第二十一条第二款】" in out and "已失效" in out and "已开始新对话" in out
+    assert "错误：" in out  # the impossible date is refused, the session goes on
+    assert out.count("**【办法 第十九条】**") == 0
+
+
+def test_acceptance_gate_through_the_batch_interface(run_indexed, tmp_path, default_corpus) -> None:
+    """The dev set, the calculator questions and the out-of-scope questions through `ask --json --batch`:
+    article hit@1 ≥ 0.95, every calculator verdict, every refusal, no in-scope abstention, no bad quote."""
+    from assistant.metrics import calculator_problems, cited_problems, mean, quote_problems, refused_problems
+
+    datasets = PROJECT_ROOT / "evals" / "datasets"
+    load = lambda name: [json.loads(x) for x in (datasets / name).read_text(encoding="utf-8").splitlines() if x]  # noqa: E731
+    dev, calc, oos = load("retrieval_dev.jsonl"), load("calculators_dev.jsonl"), load("out_of_scope_dev.jsonl")
+    assert len(calc) >= 30 and len(oos) >= 20
+    items = dev + calc + oos
+    path = tmp_path / "batch.jsonl"
+    lines = [{"id": i["id"], "q": i["q"], **({"as_of": i["as_of"]} if "as_of" in i else {})} for i in items]
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    result = run_indexed("ask", "--json", "--batch", str(path), "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.stderr
+    records = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert list(records) == [i["id"] for i in items]
+    hits = [not cited_problems(i, records[i["id"]])[0] for i in dev]
+    assert mean(hits) >= 0.95, [i["id"] for i, ok in zip(dev, hits, strict=True) if not ok]
+    assert {
+        i["id"]: calculator_problems(i, records[i["id"]]) for i in calc if calculator_problems(i, records[i["id"]])
+    } == {}
+    assert [i["id"] for i in oos if refused_problems(records[i["id"]])] == []
+    assert [i["id"] for i in dev + calc if records[i["id"]]["abstained"]] == []
+    assert [p for r in records.values() for p in quote_problems(r, default_corpus)] == []
+    assert not any("未通过原文核验" in w for r in records.values() for w in r["warnings"])

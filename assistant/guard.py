@@ -1,0 +1,113 @@
+"""What is refused before any retrieval: unusable input, manipulation, other topics.
+
+The patterns are data (corpus/guard.toml), matched after the tokenizer's normalisation (NFKC, 繁→简,
+lower case), so a 繁体 or full-width injection attempt is caught like any other.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .config import explain
+from .errors import ConfigError, RequestError
+
+MAX_QUESTION = 2000
+
+
+class InvalidQuestion(RequestError):
+    """Input that is not a question the assistant can read: empty, too long, binary."""
+
+
+def check_question(question: object) -> str:
+    """The question, stripped; InvalidQuestion (with a message for the asker) when it is unusable."""
+    if isinstance(question, bytes | bytearray):
+        raise InvalidQuestion("输入是二进制数据，不是文本问题；请输入中文或英文文字。")
+    if not isinstance(question, str):
+        raise InvalidQuestion("问题必须是文本。")
+    stripped = question.strip()
+    if not stripped:
+        raise InvalidQuestion("问题为空，请输入要查询的内容。")
+    if len(stripped) > MAX_QUESTION:
+        raise InvalidQuestion(
+            f"问题过长（{len(stripped)} 字），请控制在 {MAX_QUESTION} 字以内，或拆成几个问题分别提问。"
+        )
+    controls = sum(1 for ch in stripped if unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r")
+    if controls or "\ufffd" in stripped:
+        raise InvalidQuestion("输入含有控制字符或无法解码的内容（可能是二进制文件），不是文本问题；请输入文字。")
+    return stripped
+
+
+class _GuardFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refusal: str
+    injection_refusal: str
+    injection: list[str]
+    off_topic: list[str]
+    other_places: str
+    anchors: str
+
+
+@dataclass(frozen=True)
+class Guard:
+    refusal: str  # with {documents}
+    injection_refusal: str
+    injection: tuple[re.Pattern[str], ...]
+    off_topics: tuple[re.Pattern[str], ...]
+    other_places: re.Pattern[str]
+    anchors: re.Pattern[str]
+
+    @classmethod
+    def load(cls, path: Path) -> Guard:
+        try:
+            spec = _GuardFile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        except OSError as exc:
+            raise ConfigError(f"无法读取拒答规则文件 {path}：{exc.strerror or exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"拒答规则文件 {path} 不是有效的 TOML：{exc}") from exc
+        except ValidationError as exc:
+            problems = "；".join(f"{'.'.join(map(str, e['loc']))}：{explain(e)}" for e in exc.errors())
+            raise ConfigError(f"拒答规则文件 {path} 无效：{problems}") from exc
+
+        def compile_(pattern: str, where: str) -> re.Pattern[str]:
+            try:
+                return re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"拒答规则文件 {path} 的 {where} 不是有效的正则表达式：{exc}") from exc
+
+        return cls(
+            refusal=spec.refusal,
+            injection_refusal=spec.injection_refusal,
+            injection=tuple(compile_(p, f"injection[{i}]") for i, p in enumerate(spec.injection)),
+            off_topics=tuple(compile_(p, f"off_topic[{i}]") for i, p in enumerate(spec.off_topic)),
+            other_places=compile_(spec.other_places, "other_places"),
+            anchors=compile_(spec.anchors, "anchors"),
+        )
+
+    def manipulation(self, normalized: str) -> str | None:
+        """The text of a manipulation attempt found in a (normalised) question, if any."""
+        return _first(self.injection, normalized)
+
+    def off_topic(self, normalized: str) -> str | None:
+        """Another topic the question is about (weather, taxes, an exam), however close its words."""
+        return _first(self.off_topics, normalized)
+
+    def other_place(self, normalized: str) -> str | None:
+        """Another place's regulation the question names (北京市…办法)."""
+        return _first((self.other_places,), normalized)
+
+    def in_domain(self, normalized: str) -> bool:
+        return self.anchors.search(normalized) is not None
+
+
+def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> str | None:
+    for pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            return m.group(0)
+    return None
