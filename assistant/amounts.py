@@ -19,6 +19,7 @@ from typing import Any
 import cn2an
 
 from .errors import AmountError, DateError
+from .numerals import to_int
 
 CENT = Decimal("0.01")
 # No 政务信息化 project comes near this; a bigger figure is a slip of unit or digits.
@@ -51,6 +52,9 @@ def _shown(raw: str) -> str:
     return raw if len(raw) <= MAX_INPUT else raw[:MAX_INPUT] + "…"
 
 
+_FOREIGN = re.compile(r"美元|美金|日元|港币|港元|欧元|英镑|韩元|卢布|澳元|加元|台币|usd|eur|jpy|hkd|\$")
+
+
 def parse_amount(
     text: str | int | float | Decimal, *, field: str = "金额", default_unit: str | None = None, allow_zero: bool = False
 ) -> Decimal:
@@ -73,6 +77,8 @@ def parse_amount(
         raise AmountError(f"{field}“{raw}”{_negative(allow_zero)}")
     if _APPROXIMATE.search(s):
         raise AmountError(f"{field}“{raw}”不是确数：判断要用具体金额，请写如 230万。")
+    if _FOREIGN.search(s):
+        raise AmountError(f"{field}“{raw}”不是人民币金额：办法中的金额以人民币计，请换算成人民币（元）后再问。")
     s = s.lstrip("+")
     s = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
     if "," in s:
@@ -249,6 +255,8 @@ class DateSpan:
     def describe(self) -> str:
         if self.is_day:
             return self.start.isoformat()
+        if self.end.year == MAX_YEAR and (self.end.month, self.end.day) == (12, 31):  # "之后": open-ended
+            return f"{self.start.isoformat()} 起"
         return f"{self.start.isoformat()} 至 {self.end.isoformat()}"
 
     @classmethod
@@ -267,7 +275,8 @@ _Y = re.compile(r"(\d{4})年?(初|底|末)?")
 
 def parse_date(text: str | date, *, as_of: date, field: str = "日期") -> DateSpan:
     """2025-06-01, 2025年6月1日, 二〇二五年六月一日, 2027年3月 (the month), 2027年 (the year), 明年 / 下个月 /
-    今天 (relative to `as_of`), 明年3月."""
+    今天 / 下周 / 5天后 / 12月 (relative to `as_of`), 明年3月; a bound (2026年11月30日之后 is from 12-01 on,
+    2026年12月1日前 is from `as_of` to 11-30) or a range (2026年11月到2026年12月)."""
     if isinstance(text, date):
         return DateSpan.day(text)
     raw = text
@@ -278,13 +287,15 @@ def parse_date(text: str | date, *, as_of: date, field: str = "日期") -> DateS
         raise DateError(f"{field}“{_shown(raw)}”太长，不是一个日期。")
     check_year(as_of, "参照日期")
     try:
-        span = _read_date(s, as_of)
-        if span is None and re.search(r"[〇零一二三四五六七八九十]", s):  # 二〇二五年六月 → 2025年6月
-            span = _read_date(_quiet(cn2an.transform, s, "cn2an"), as_of)
+        span = _read_bounded(s, as_of)
+        if span is None and re.search(r"[〇零一二两三四五六七八九十]", s):  # 二〇二五年六月 → 2025年6月
+            span = _read_bounded(_quiet(cn2an.transform, s, "cn2an"), as_of)
     except (ValueError, OverflowError):
         raise DateError(f"{field}“{raw}”不是存在的日期（如 2月30日），请检查。") from None
     if span is None:
         raise DateError(f"无法识别{field}“{raw}”，请写成 2025-06-01、2025年6月1日、2027年3月 或 明年。")
+    if span.end < span.start:
+        raise DateError(f"{field}“{raw}”的结束早于开始，请检查。")
     check_year(span.start, f"{field}“{raw}”")
     check_year(span.end, f"{field}“{raw}”")
     return DateSpan(span.start, span.end, raw.strip())
@@ -296,7 +307,70 @@ def check_year(day: date, what: str) -> date:
     return day
 
 
+_AFTER = re.compile(r"(.+?)(之后|以后|往后|后|起|开始)$")
+_BEFORE = re.compile(r"(.+?)(之前|以前|前|为止|止)$")
+_RANGE = re.compile(r"(.+?)(?:到|至|~|～)(.+)")
+_LATER = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]+)(天|日|周|个星期|星期|个月|年)(?:以后|之后|后)")
+_WEEKS = {
+    "本周": 0,
+    "这周": 0,
+    "这个星期": 0,
+    "本星期": 0,
+    "下周": 1,
+    "下个星期": 1,
+    "下星期": 1,
+    "上周": -1,
+    "上个星期": -1,
+}
+_FAR = date(MAX_YEAR, 12, 31)
+
+
+def _read_bounded(s: str, as_of: date) -> DateSpan | None:
+    """A date, or a bound or range made of dates: X之后/后 starts the day after X, X起/以后 on X itself
+    (以后, like 以上, reads as including X); X之前 ends the day before X (X为止 on X) and starts no later
+    than `as_of`."""
+    span = _read_date(s, as_of)
+    if span is not None:
+        return span
+    if m := _RANGE.fullmatch(s):
+        first, last = _read_date(m.group(1), as_of), _read_date(m.group(2), as_of)
+        return DateSpan(first.start, last.end, s) if first and last else None
+    if m := _AFTER.fullmatch(s):
+        base = _read_date(m.group(1), as_of)
+        if base is None:
+            return None
+        start = base.start if m.group(2) in ("起", "开始", "以后", "往后") else base.end + timedelta(days=1)
+        return DateSpan(start, max(start, _FAR), s)
+    if m := _BEFORE.fullmatch(s):
+        base = _read_date(m.group(1), as_of)
+        if base is None:
+            return None
+        inclusive = m.group(2) in ("为止", "止") or m.group(1).endswith(("底", "末"))
+        end = base.end if inclusive else base.start - timedelta(days=1)
+        return DateSpan(min(as_of, end), end, s)
+    return None
+
+
 def _read_date(s: str, as_of: date) -> DateSpan | None:
+    if s in _WEEKS:
+        monday = as_of - timedelta(days=as_of.weekday()) + timedelta(weeks=_WEEKS[s])
+        return DateSpan(monday, monday + timedelta(days=6), s)
+    if m := _LATER.fullmatch(s):
+        n = int(m.group(1)) if m.group(1).isdigit() else to_int(m.group(1))
+        unit = m.group(2)
+        if unit in ("天", "日"):
+            day = as_of + timedelta(days=n)
+        elif unit in ("周", "个星期", "星期"):
+            day = as_of + timedelta(weeks=n)
+        elif unit == "个月":
+            index = as_of.year * 12 + as_of.month - 1 + n
+            year, month = divmod(index, 12)
+            day = date(year, month + 1, min(as_of.day, calendar.monthrange(year, month + 1)[1]))
+        else:
+            day = add_years(as_of, n)
+        return DateSpan(day, day, s)
+    if re.fullmatch(r"\d{1,2}月.*|年[初底末]", s):  # 12月, 12月1日, 年底: this year's
+        s = "今年" + s.removeprefix("年") if s.startswith("年") else "今年" + s
     if s in _RELATIVE_DAYS:
         day = as_of + timedelta(days=_RELATIVE_DAYS[s])
         return DateSpan(day, day, s)

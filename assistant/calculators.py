@@ -349,16 +349,21 @@ class Calculators:
                 Step(f"招标采购形成的资金结余 {format_amount(savings)} 不计入增加额和减少额", rule.savings_excluded)
             )
 
-        adjusted = total + increase - decrease
-        arithmetic = (
-            f"调整后总投资 = {format_amount(total)} + {format_amount(increase)} − {format_amount(decrease)}"
-            f" = {format_amount(adjusted)}"
-        )
         excess = increase - decrease
+        # The sum of the changes, not a new total: a net increase is met from within the estimate.
+        arithmetic = (
+            f"增加 {format_amount(increase)} − 减少 {format_amount(decrease)} = 净增 {format_amount(excess)}"
+            if excess > 0
+            else f"增加 {format_amount(increase)} − 减少 {format_amount(decrease)} = {format_amount(excess)}，未净增"
+        )
         within = given.within_estimate
         if within is None and excess <= 0:
             within = True
-            steps.append(Step(f"{arithmetic} ≤ 批复概算 {format_amount(total)} → 未超出概算批复", rule.within_estimate))
+            steps.append(
+                Step(
+                    f"{arithmetic} → 总投资不超过批复概算 {format_amount(total)}，未超出概算批复", rule.within_estimate
+                )
+            )
         elif within is None:
             within = True
             preconditions.append(
@@ -367,14 +372,15 @@ class Calculators:
             )
             steps.append(
                 Step(
-                    f"投资规模未超出概算批复：假设是（{arithmetic}，多出的 {format_amount(excess)} 须由概算内资金解决）",
+                    f"投资规模未超出概算批复：假设是（{arithmetic}，须在批复概算 {format_amount(total)} 内"
+                    "（如预备费）解决，总投资不变）",
                     rule.within_estimate,
                 )
             )
         else:
             steps.append(Step(f"投资规模未超出概算批复：{'是' if within else '否'}（按所填）", rule.within_estimate))
             if within and excess > 0:
-                steps.append(Step(f"核对：{arithmetic}，多出的 {format_amount(excess)} 须由概算内资金（如预备费）解决"))
+                steps.append(Step(f"核对：{arithmetic}，须在批复概算 {format_amount(total)} 内（如预备费）解决"))
         checks["within_estimate"] = {
             "ok": within,
             "net_change_yuan": yuan_json(excess),  # increase − decrease; > 0 must be met within the estimate

@@ -24,7 +24,7 @@ from .rules import KIND_FACTS
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
 
 if TYPE_CHECKING:
-    from .answer import Assistant
+    from .answer import Answer, Assistant
 
 
 class _Formatter(click.HelpFormatter):
@@ -432,21 +432,35 @@ _SCOPE = click.option(
 @_errors_as_json
 def ask(obj: _Lazy, question: str | None, as_json: bool, batch: Path | None, as_of: date | None, scope: str) -> None:
     """回答一个问题：先给结论，再给计算过程和带【】标注的原文引用，并说明效力。"""
-    from .guard import check_question
+    from .answer import Answer
+    from .guard import InvalidQuestion, check_question
 
     if (question is None) == (batch is None):
         raise _UsageError("请给出一个问题，或用 --batch 文件 批量提问（二者选一）。", click.get_current_context())
     if batch is not None:
         _ask_batch(obj, batch, as_of, scope)
         return
-    check_question(question)  # a bad question fails before any model loads
+    try:
+        check_question(question)  # a bad question fails before any model loads
+    except InvalidQuestion as exc:
+        if as_json:
+            record = Answer(question, as_of or date.today(), str(exc), True, "invalid", warnings=(str(exc),))
+            click.echo(json.dumps(record.to_dict(), ensure_ascii=False, indent=2))
+            exc.reported = True  # type: ignore[attr-defined]
+        raise
     answer = obj.assistant.ask(question, as_of=as_of, scope=scope)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         click.echo(answer.answer)
-        for warning in answer.warnings:
-            click.echo(f"注意：{warning}", err=True)
+        _echo_warnings(answer, err=True)
+
+
+def _echo_warnings(answer: Answer, err: bool = False) -> None:
+    """Warnings the answer's text does not already say."""
+    for warning in answer.warnings:
+        if warning not in answer.answer:
+            click.echo(warning if warning.startswith("注意") else f"注意：{warning}", err=err)
 
 
 def _ask_batch(obj: _Lazy, path: Path, as_of: date | None, scope: str) -> None:
@@ -463,12 +477,13 @@ def _ask_batch(obj: _Lazy, path: Path, as_of: date | None, scope: str) -> None:
     count = bad = 0
     for number, line in enumerate(raw.splitlines(), 1):
         try:
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            text: str | None = line.decode("utf-8").lstrip("\ufeff")
         except UnicodeDecodeError:
             text = None
         if text is not None and not text.strip():
             continue
         count += 1
+        item: dict[str, Any] = {}
         try:
             item = _batch_item(text, number)
             answer = assistant.ask(
@@ -480,7 +495,10 @@ def _ask_batch(obj: _Lazy, path: Path, as_of: date | None, scope: str) -> None:
             )
         except RequestError as exc:
             message = str(exc)
-            answer = Answer(text or "", day, message, True, "invalid", warnings=(message,), id=_line_id(text))
+            item = getattr(exc, "item", item)
+            asked = item.get("q", item.get("question"))
+            shown = asked if isinstance(asked, str) else (text or "")
+            answer = Answer(shown, day, message, True, "invalid", warnings=(message,), id=item.get("id"))
         if answer.intent == "invalid":
             bad += 1
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
@@ -490,6 +508,7 @@ def _ask_batch(obj: _Lazy, path: Path, as_of: date | None, scope: str) -> None:
 
 
 def _batch_item(text: str | None, number: int) -> dict[str, Any]:
+    """A batch line as {"q": …, …}; a plain line is the question itself."""
     if text is None:
         raise RequestError(f"第 {number} 行不是 UTF-8 文本（可能是二进制内容），已跳过。")
     if not text.lstrip().startswith("{"):
@@ -498,21 +517,23 @@ def _batch_item(text: str | None, number: int) -> dict[str, Any]:
         item = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RequestError(f"第 {number} 行不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）。") from None
-    if not isinstance(item, dict) or not isinstance(item.get("q", item.get("question")), str):
-        raise RequestError(f'第 {number} 行缺少问题：应为 {{"id": …, "q": "问题"}}。')
-    history = item.get("history")
-    if history is not None and not isinstance(history, list):
-        raise RequestError(f"第 {number} 行的 history 应为列表（此前各轮的问题）。")
+    if not isinstance(item, dict):
+        raise RequestError(f'第 {number} 行应为 JSON 对象，如 {{"id": …, "q": "问题"}}。')
+    if not isinstance(item.get("q", item.get("question")), str):
+        raise _LineError(item, f'第 {number} 行缺少问题：应为 {{"id": …, "q": "问题"}}。')
+    if item.get("history") is not None and not isinstance(item["history"], list):
+        raise _LineError(item, f"第 {number} 行的 history 应为列表（此前各轮的问题）。")
+    if item.get("scope") is not None and not isinstance(item["scope"], str | list):
+        raise _LineError(item, f"第 {number} 行的 scope 应为文件名称或名称列表。")
     return item
 
 
-def _line_id(text: str | None) -> Any:
-    """The id of a JSON line that failed later checks, so the output still lines up with the input."""
-    try:
-        item = json.loads(text or "")
-    except json.JSONDecodeError:
-        return None
-    return item.get("id") if isinstance(item, dict) else None
+class _LineError(RequestError):
+    """A batch line that parsed but cannot be asked; it keeps the line, so its id is echoed."""
+
+    def __init__(self, item: dict[str, Any], message: str) -> None:
+        super().__init__(message)
+        self.item = item
 
 
 _CHAT_HELP = "输入问题回车提问；/新对话 清空上下文；/日期 2027-01-01 设定按哪一天回答；/退出 结束。"
@@ -554,11 +575,13 @@ def chat(obj: _Lazy, as_of: date | None, scope: str) -> None:
                 continue
             click.echo(f"此后按 {day} 回答。")
             continue
+        if text.startswith("/"):
+            click.echo(f"没有这个命令：{text.split()[0]}。{_CHAT_HELP}")
+            continue
         answer = assistant.ask(text, history=history, as_of=day, scope=scope)
         history.append(answer)
         click.echo(f"\n{answer.answer}\n")
-        for warning in answer.warnings:
-            click.echo(f"注意：{warning}")
+        _echo_warnings(answer)
 
 
 @cli.group()

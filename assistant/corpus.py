@@ -62,7 +62,7 @@ class Corpus:
             options = "、".join(e.cite_title() for e in partial)
             raise AmbiguousDocument(f"“{name.strip()}”可能指多个文件：{options}。请写出完整名称或文号。")
         known = "、".join(e.short_name for e in self.entries)
-        raise DocumentNotFound(f"未找到文件“{name.strip()}”。已知文件：{known}。")
+        raise DocumentNotFound(f"未找到文件“{name.strip().strip('《》')}”。已知文件：{known}。")
 
     def meta(self, doc_id: str) -> DocumentMeta:
         return next(e for e in self.entries if e.id == doc_id)
@@ -71,8 +71,7 @@ class Corpus:
         meta = self.resolve(name)
         doc = self.documents.get(meta.id)
         if doc is None:
-            number = f"（{meta.number}）" if meta.number else ""
-            raise DocumentNotBundled(f"{meta.cite_title()}{number}未收录正文，无法提供条文原文。")
+            raise DocumentNotBundled(f"{meta.cite_with_number()}未收录正文，无法提供条文原文。")
         return doc
 
     def lookup(self, ref: str | UnitRef, document: str | None = None) -> tuple[Document, Unit]:

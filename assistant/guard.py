@@ -12,12 +12,14 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import explain
 from .errors import ConfigError, RequestError
 
 MAX_QUESTION = 2000
+# Bidirectional overrides reorder what a reader sees against what is stored: no question needs them.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 class InvalidQuestion(RequestError):
@@ -37,7 +39,9 @@ def check_question(question: object) -> str:
         raise InvalidQuestion(
             f"问题过长（{len(stripped)} 字），请控制在 {MAX_QUESTION} 字以内，或拆成几个问题分别提问。"
         )
-    controls = sum(1 for ch in stripped if unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r")
+    controls = sum(
+        1 for ch in stripped if (unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r") or ch in _BIDI
+    )
     if controls or "\ufffd" in stripped:
         raise InvalidQuestion("输入含有控制字符或无法解码的内容（可能是二进制文件），不是文本问题；请输入文字。")
     return stripped
@@ -51,6 +55,8 @@ class _GuardFile(BaseModel):
     off_topic: list[str]
     other_places: str
     anchors: str
+    weak_anchors: str
+    weak_floor: float = Field(ge=0, le=1)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class Guard:
     off_topics: tuple[re.Pattern[str], ...]
     other_places: re.Pattern[str]
     anchors: re.Pattern[str]
+    weak_anchors: re.Pattern[str]
+    weak_floor: float
 
     @classmethod
     def load(cls, path: Path) -> Guard:
@@ -87,6 +95,8 @@ class Guard:
             off_topics=tuple(compile_(p, f"off_topic[{i}]") for i, p in enumerate(spec.off_topic)),
             other_places=compile_(spec.other_places, "other_places"),
             anchors=compile_(spec.anchors, "anchors"),
+            weak_anchors=compile_(spec.weak_anchors, "weak_anchors"),
+            weak_floor=spec.weak_floor,
         )
 
     def manipulation(self, normalized: str) -> str | None:
@@ -101,8 +111,11 @@ class Guard:
         """Another place's regulation the question names (北京市…办法)."""
         return _first((self.other_places,), normalized)
 
-    def in_domain(self, normalized: str) -> bool:
-        return self.anchors.search(normalized) is not None
+    def in_domain(self, normalized: str, relevance: float) -> bool:
+        """Whether an open question the retriever is unsure about still uses this domain's words."""
+        if self.anchors.search(normalized):
+            return True
+        return relevance >= self.weak_floor and self.weak_anchors.search(normalized) is not None
 
 
 def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> str | None:

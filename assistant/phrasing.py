@@ -13,9 +13,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
+from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from .answer import Answer, Assistant
+    from .answer import Answer
 
 MAX_REWRITE = 1200
 SYSTEM = (
@@ -31,7 +32,35 @@ SYSTEM = (
 _TAG = re.compile(r"【([^】]{1,60})】")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,})[”\"」』]")
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
-_CN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千万亿]{2,}")
+_CN_NUMBER = re.compile(
+    r"[零〇一二两三四五六七八九十百千万亿]{2,}|百分之[零〇一二两三四五六七八九十百]+|[一二两三四五六七八九十]+(?:年|个月|日|天|周|倍|成)"
+)
+_TITLES = re.compile(r"《([^》]{1,60})》")
+# Words that carry a verdict: a rewrite may use one only where the answer already does, so it can
+# neither flip "需要" into "不需要" nor add "长期有效".
+_POLARITY = (
+    "不需要",
+    "无需",
+    "不必",
+    "不用",
+    "不要求",
+    "不适用",
+    "不可以",
+    "不能",
+    "不得",
+    "不予",
+    "不属于",
+    "无效",
+    "失效",
+    "已失效",
+    "长期有效",
+    "永久有效",
+    "可以",
+    "需要",
+    "应当",
+    "必须",
+    "有效",
+)
 
 
 def check_rewrite(text: str, answer: Answer, question: str) -> list[str]:
@@ -48,16 +77,24 @@ def check_rewrite(text: str, answer: Answer, question: str) -> list[str]:
         problems.append(f"引用了未核验的条文【{unknown[0]}】")
     if labels and not tags:
         problems.append("没有标注引用的条文")
-    sources = [q.text for q in answer.citations] + [answer.answer]
-    for quoted in _QUOTED.findall(text):
-        if not any(quoted in s for s in sources):
-            problems.append(f"引文“{quoted[:30]}”不是原文")
+    by_label = {q.label: q.text for q in answer.citations}
+    for m in _QUOTED.finditer(text):
+        tags = _TAG.findall(text, 0, m.start())
+        source = [by_label[tags[-1]]] if tags and tags[-1] in by_label else list(by_label.values())
+        if not any(m.group(1) in s for s in source):
+            problems.append(f"引文“{m.group(1)[:30]}”不是所标条文的原文")
             break
-    known = unicodedata.normalize("NFKC", answer.answer + question + "".join(sources))
+    known = unicodedata.normalize("NFKC", answer.answer + question)
     plain = unicodedata.normalize("NFKC", _TAG.sub("", text))
     new_numbers = [n for n in _DIGITS.findall(plain) + _CN_NUMBER.findall(plain) if n not in known]
     if new_numbers:
         problems.append(f"出现了回答中没有的数字“{new_numbers[0]}”")
+    new_titles = [t for t in _TITLES.findall(text) if f"《{t}》" not in answer.answer]
+    if new_titles:
+        problems.append(f"提到了回答中没有的文件《{new_titles[0]}》")
+    flipped = [w for w in _POLARITY if w in plain and w not in known]
+    if flipped:
+        problems.append(f"用了回答中没有的判断词“{flipped[0]}”")
     verdict = _verdict(answer)
     if verdict and not text.startswith(verdict):
         problems.append("改写没有以原结论句开头")
@@ -82,7 +119,12 @@ class Phraser:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Phraser:
-        from langchain_openai import ChatOpenAI
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as exc:
+            raise ConfigError(
+                "已设置 REGASSIST_LLM_BASE_URL，但未安装 langchain-openai：请运行 make install（或 pip install '.[llm]'）。"
+            ) from exc
 
         model = ChatOpenAI(
             base_url=settings.llm_base_url,
@@ -94,7 +136,7 @@ class Phraser:
         )
         return cls(model, settings.llm_model)
 
-    def rephrase(self, answer: Answer, assistant: Assistant | None = None) -> Answer:
+    def rephrase(self, answer: Answer) -> Answer:
         from langchain_core.messages import HumanMessage, SystemMessage
 
         verdict = _verdict(answer)
@@ -110,7 +152,8 @@ class Phraser:
         text = text.strip()
         problems = check_rewrite(text, answer, answer.question)
         if problems:
-            return _fallback(answer, f"语言模型改写未通过核验（{problems[0]}），已使用确定性回答。")
+            reasons = "；".join(problems[:3])
+            return _fallback(answer, f"语言模型改写未通过核验（{reasons}），已使用确定性回答。")
         rest = answer.answer
         if answer.calculation is not None and rest.startswith(answer.calculation.conclusion):
             rest = rest[len(answer.calculation.conclusion) :].lstrip()

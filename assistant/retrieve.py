@@ -27,14 +27,15 @@ from .config import Settings
 from .corpus import Corpus, load_corpus, normalize_name
 from .embeddings import Embedder, make_embeddings
 from .errors import ConfigError, RequestError
+from .guard import MAX_QUESTION, check_question
 from .index import Entry, Expected, Index, expected, open_index, unit_entry
 from .numerals import CN_DIGITS, to_int
 from .references import MAX_NUMBER, UnitRef
-from .structure import SubItem
+from .structure import Document, SubItem, Unit
 from .tokenizer import Lexicon, Tokenizer
 
 Mode = Literal["hybrid", "bm25", "dense"]
-MAX_QUERY = 2000
+MAX_QUERY = MAX_QUESTION
 MAX_K = 50
 
 # ---------------------------------------------------------------------------------------------
@@ -235,6 +236,17 @@ class Router:
         return found
 
 
+def resolve_reference(corpus: Corpus, reference: Reference) -> tuple[Document, Unit]:
+    """The unit a reference names; the RequestError names the document when it is not the 办法."""
+    try:
+        return corpus.lookup(reference.ref, reference.doc_id)
+    except RequestError as exc:
+        named = corpus.meta(reference.doc_id)
+        if reference.doc_id == corpus.primary or named.short_name in str(exc):
+            raise
+        raise type(exc)(f"{named.short_name}：{exc}") from exc
+
+
 def _is_range(previous: Reference, ref: UnitRef, between: str) -> bool:
     """第3条至第5条: whole articles of one document, a short span."""
     p = previous.ref
@@ -325,8 +337,7 @@ class Retriever:
         for name in names:
             meta = self.corpus.resolve(name)
             if meta.id not in self.corpus.documents:
-                number = f"（{meta.number}）" if meta.number else ""
-                raise RequestError(f"{meta.cite_title()}{number}未收录正文，不能作为检索范围。")
+                raise RequestError(f"{meta.cite_with_number()}未收录正文，不能作为检索范围。")
             ids.append(meta.id)
         return list(dict.fromkeys(ids))
 
@@ -354,8 +365,7 @@ class Retriever:
         mentioned = self.router.mentioned(query)
         if mentioned and mentioned not in self.corpus.documents:
             meta = self.corpus.meta(mentioned)
-            number = f"（{meta.number}）" if meta.number else ""
-            notice = f"问题提到的{meta.cite_title()}{number}未收录正文，以下结果来自其他文件。"
+            notice = f"问题提到的{meta.cite_with_number()}未收录正文，以下结果来自其他文件。"
             return replace(result, notices=(*result.notices, notice), relevant=False)
         return result
 
@@ -367,15 +377,9 @@ class Retriever:
                 notices.append(reference.error)
                 continue
             try:
-                doc, unit = self.corpus.lookup(reference.ref, reference.doc_id)
+                doc, unit = resolve_reference(self.corpus, reference)
             except RequestError as exc:
-                named = self.corpus.meta(reference.doc_id)
-                prefix = (
-                    ""
-                    if reference.doc_id == self.corpus.primary or named.short_name in str(exc)
-                    else f"{named.short_name}："
-                )
-                notices.append(prefix + str(exc))
+                notices.append(str(exc))
                 continue
             if isinstance(unit, SubItem):  # 目 are indexed with their 项
                 doc, unit = self.corpus.lookup(replace(reference.ref, subitem=None), reference.doc_id)
@@ -537,15 +541,9 @@ def hit_document(hit: Hit, result: SearchResult) -> LCDocument:
 
 
 def check_query(query: str) -> str:
-    """Questions the retriever can take: non-empty text of reasonable length."""
-    if not isinstance(query, str) or "\x00" in query:
-        raise RequestError("问题必须是文本。")
-    stripped = query.strip()
-    if not stripped:
-        raise RequestError("问题为空，请输入要查询的内容。")
-    if len(stripped) > MAX_QUERY:
-        raise RequestError(f"问题过长（{len(stripped)} 字），请控制在 {MAX_QUERY} 字以内。")
-    return stripped
+    """Questions the retriever can take: the answer engine's input check (non-empty text, not binary,
+    at most MAX_QUESTION characters)."""
+    return check_question(query)
 
 
 def prepare(settings: Settings, corpus: Corpus) -> tuple[Tokenizer, Embedder, Expected]:

@@ -204,6 +204,21 @@ class RuleBook:
     params: tuple[Param, ...] = field(default=(), repr=False)  # every parameter bound, for checks
 
 
+def rule_clause(rules: RuleBook, rule: str, doc_id: str | None = None) -> Quote | None:
+    """The clause that states a calculator's rule, for an answer that cannot compute (an unreadable
+    amount still shows the rule it would have applied); validity by document."""
+    if rule == "validity":
+        found = rules.validity.get(doc_id) if doc_id else None
+        return found.clause if found else None
+    return {
+        "supervision": rules.supervision.clause,
+        "adjustment": rules.adjustment.conditions,
+        "approval_route": rules.approval_route.scope,
+        "negative_list": rules.negative_list.clause,
+        "self_evaluation": rules.self_evaluation.clause,
+    }.get(rule)
+
+
 # --- the file format, validated at the edge ----------------------------------------------------
 
 

@@ -66,6 +66,10 @@ class DocumentMeta:
     def cite_title(self) -> str:
         return f"《{self.title}》"
 
+    def cite_with_number(self) -> str:
+        """《title》（文号） — how a document is named when its text is not at hand."""
+        return f"{self.cite_title()}（{self.number}）" if self.number else self.cite_title()
+
 
 @dataclass(frozen=True)
 class Heading:

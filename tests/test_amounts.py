@@ -229,6 +229,28 @@ AS_OF = date(2026, 11, 26)
         ("明天", date(2026, 11, 27), date(2026, 11, 27)),
         ("下个月", date(2026, 12, 1), date(2026, 12, 31)),
         ("2024年2月", date(2024, 2, 1), date(2024, 2, 29)),
+        # no year: this year's
+        ("十二月", date(2026, 12, 1), date(2026, 12, 31)),
+        ("12月1日", date(2026, 12, 1), date(2026, 12, 1)),
+        ("年底", date(2026, 12, 31), date(2026, 12, 31)),
+        # weeks and counted days from the as-of date (a Thursday)
+        ("下周", date(2026, 11, 30), date(2026, 12, 6)),
+        ("本周", date(2026, 11, 23), date(2026, 11, 29)),
+        ("5天后", date(2026, 12, 1), date(2026, 12, 1)),
+        ("一周后", date(2026, 12, 3), date(2026, 12, 3)),
+        ("两个月后", date(2027, 1, 26), date(2027, 1, 26)),
+        ("3年后", date(2029, 11, 26), date(2029, 11, 26)),
+        # bounds: 之后 starts the next day, 起 on the day; 之前 ends the day before, from the as-of date
+        ("2026年11月30日之后", date(2026, 12, 1), date(2100, 12, 31)),
+        ("2026年11月以后", date(2026, 11, 1), date(2100, 12, 31)),  # 以后 includes the month itself
+        ("2027年以后", date(2027, 1, 1), date(2100, 12, 31)),  # a year, not 2027 years from now
+        ("2026年12月1日起", date(2026, 12, 1), date(2100, 12, 31)),
+        ("2026年12月1日前", AS_OF, date(2026, 11, 30)),
+        ("年底前", AS_OF, date(2026, 12, 31)),
+        ("2025年3月1日为止", date(2025, 3, 1), date(2025, 3, 1)),
+        # ranges
+        ("2026年11月到2026年12月", date(2026, 11, 1), date(2026, 12, 31)),
+        ("2025-01-01至2025-06-30", date(2025, 1, 1), date(2025, 6, 30)),
     ],
 )
 def test_dates(text: str, start: date, end: date) -> None:
@@ -242,7 +264,8 @@ def test_dates(text: str, start: date, end: date) -> None:
     [
         ("2025-02-30", "不是存在的日期"),
         ("3000年", "年份超出"),
-        ("十二月", "无法识别"),
+        ("2026年12月到2026年11月", "结束早于开始"),
+        ("截至明后年", "无法识别"),
         ("", "为空"),
         ("下周三", "无法识别"),
         ("2026年13月", "不是存在的日期"),
@@ -272,3 +295,14 @@ def test_add_years_uses_the_corresponding_day_or_the_month_end() -> None:
     assert add_years(date(2024, 12, 1), 2) == date(2026, 12, 1)
     assert add_years(date(2024, 2, 29), 1) == date(2025, 2, 28)
     assert add_years(date(2024, 2, 29), 4) == date(2028, 2, 29)
+
+
+def test_an_open_ended_span_is_described_as_a_start() -> None:
+    assert parse_date("2026年11月30日之后", as_of=AS_OF).describe() == "2026-12-01 起"
+    assert parse_date("2027年3月", as_of=AS_OF).describe() == "2027-03-01 至 2027-03-31"
+
+
+@pytest.mark.parametrize("text", ["30万美元", "3000万日元", "230万港币", "50万欧元", "$300000", "230万USD"])
+def test_foreign_currency_is_refused_not_read_as_yuan(text: str) -> None:
+    with pytest.raises(AmountError, match="不是人民币金额"):
+        parse_amount(text)

@@ -290,3 +290,150 @@ def test_the_package_exposes_the_engine_lazily() -> None:
     code = "import sys, assistant; assert 'assistant.answer' not in sys.modules; from assistant import Assistant; print(Assistant.__name__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "Assistant"
+
+
+# --- routing details found by testers -----------------------------------------------------------------
+
+
+def test_questions_about_the_document_itself(engine) -> None:
+    number = engine.ask("办法的文号是多少？")
+    assert number.intent == "document" and not number.abstained
+    assert "包府办发〔2024〕106号" in number.answer and "包头市人民政府办公室" in number.answer
+    size = engine.ask("办法一共多少条？")
+    assert "共29条" in size.answer
+    when = engine.ask("本办法自何时起施行，有效期为几年？")
+    assert first(when)[:2] == ("baotou-2024-106", 29) and "2024-12-01" in when.answer
+
+
+def test_parts_and_neighbours_of_the_last_article(engine) -> None:
+    a, b, c, d = converse(engine, ["第二十一条", "第二款和第三款呢", "下一条", "它的第二款"])
+    assert [first(b)[:3]] + [(q.ref.article, q.ref.paragraph) for q in b.citations[1:]] == [
+        ("baotou-2024-106", 21, 2),
+        (21, 3),
+    ]
+    assert first(c)[:3] == ("baotou-2024-106", 22, None)
+    assert d.abstained and "第二十二条共1款" in d.answer  # 它 is 第二十二条 now, which has one 款
+    _, _, item = converse(engine, ["第二十一条", "第二款", "第（三）项是什么"])
+    assert first(item) == ("baotou-2024-106", 21, 1, 3)  # 第二款 has no items: the 款 that has them
+    _, whole = converse(engine, ["第十条第（三）项", "这条原文"])
+    assert first(whole) == ("baotou-2024-106", 10, None, None)
+
+
+def test_a_part_without_an_article_asks_which(engine) -> None:
+    answer = engine.ask("第二款呢？")
+    assert answer.abstained and answer.intent == "article" and not answer.citations
+    assert "请先说明是哪一条" in answer.answer
+    bad = engine.ask("第十十款呢", history=["第二十一条"])
+    assert bad.abstained and not bad.citations
+
+
+def test_a_validity_follow_up_takes_the_document_it_names(engine) -> None:
+    _, b = converse(engine, ["办法还有效吗？", "那政府采购法呢？"])
+    assert b.intent == "validity" and "政府采购法" in b.answer
+    _, c = converse(engine, ["办法还有效吗？", "那政府采购法第二条呢？"])
+    assert c.intent == "article" and first(c)[:2] == ("prc-government-procurement-law", 2)
+
+
+def test_this_article_is_not_every_validity_word(engine) -> None:
+    _, applies = converse(engine, ["第二条是什么", "这条适用于哪些项目？"])
+    assert applies.intent != "validity"
+    _, other = converse(engine, ["第二十一条", "那其它费用能用吗？"])
+    assert other.intent != "validity"
+
+
+def test_a_validity_turn_keeps_the_article_for_the_next(engine) -> None:
+    _, valid, part = converse(engine, ["第二十一条第一款", "这条还有效吗？", "第二款呢？"])
+    assert valid.intent == "validity"
+    assert first(part)[:3] == ("baotou-2024-106", 21, 2)
+
+
+def test_a_refusal_does_not_end_the_conversation(engine) -> None:
+    _, refused, back = converse(engine, ["总投资230万的项目要监理吗？", "天气怎么样？", "那如果是150万呢？"])
+    assert refused.abstained
+    assert back.calculation.outcome["supervision_required"] is False
+
+
+def test_a_calculator_question_without_its_amount_names_what_is_needed(engine) -> None:
+    answer = engine.ask("项目要不要监理？")
+    assert not answer.abstained and "还需要" in answer.answer and "总投资" in answer.answer
+    assert first(answer)[:2] == ("baotou-2024-106", 19)
+
+
+def test_a_named_document_outside_the_scope_is_said(engine) -> None:
+    answer = engine.ask("政府采购法规定了哪些采购方式？", scope="primary")
+    assert answer.abstained and "不在所选的检索范围内" in answer.answer
+    validity = engine.ask("预算法还有效吗？", scope="预算法")
+    assert validity.intent == "validity"
+
+
+def test_the_banfa_is_cited_beside_a_national_law(engine) -> None:
+    answer = engine.ask("项目的商用密码有什么要求？")
+    assert first(answer)[0] == "prc-cryptography-law"
+    assert answer.citations[1].doc_id == "baotou-2024-106" and "商用密码" in answer.citations[1].text
+
+
+def test_as_of_forms(engine) -> None:
+    from datetime import datetime
+
+    assert engine.ask("第十九条", as_of=datetime(2027, 1, 5, 9, 30)).as_of == date(2027, 1, 5)
+    assert engine.ask("第十九条", as_of="2027年1月5日").as_of == date(2027, 1, 5)
+    with pytest.raises(DateError):
+        engine.ask("第十九条", as_of=20270105)
+    with pytest.raises(DateError):
+        engine.ask("第十九条", as_of="2027年1月")  # a month is not a day
+
+
+@pytest.mark.parametrize(
+    ("question", "status"),
+    [
+        ("办法2026年11月30日之后还有效吗？", "已失效"),
+        ("过了11月30号办法还有效吗", "已失效"),
+        ("下周办法还有效吗？", "部分时间有效"),  # 2026-11-30 to 2026-12-06 crosses the expiry
+        ("5天后办法还有效吗？", "已失效"),
+        ("办法2026年12月1日前有效吗？", "现行有效"),
+        ("12月办法还有效吗？", "已失效"),
+        ("年底前办法还有效吗？", "部分时间有效"),
+    ],
+)
+def test_validity_on_relative_and_bounded_dates(engine, question, status) -> None:
+    answer = engine.ask(question)
+    assert answer.intent == "validity" and answer.calculation.outcome["status"] == status, answer.answer
+
+
+def test_a_date_in_a_calculator_question_is_the_day_it_speaks_for(engine) -> None:
+    answer = engine.ask("2027年3月1日项目总投资230万需要监理吗？")
+    assert answer.as_of == date(2027, 3, 1) and answer.calculation.outcome["document_status"] == "已失效"
+    assert any("已失效" in w for w in answer.warnings) and "2027-03-01" in answer.answer
+    _, later = converse(engine, ["总投资230万的项目要监理吗？", "如果是明年呢？"])
+    assert later.calculation.outcome["supervision_required"] is True
+    assert later.as_of == date(2027, 1, 1) and any("已失效" in w for w in later.warnings)
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("项目分两期，一期120万二期110万，需要监理吗？", "多个金额"),
+        ("项目总投资30万美元需要监理吗？", "不是人民币金额"),
+        ("项目2025年6月30日通过验收，尚未投入运行，什么时候开展自评价？", "尚未投入运行"),
+    ],
+)
+def test_no_verdict_from_what_cannot_be_read(engine, question, said) -> None:
+    answer = engine.ask(question)
+    assert answer.calculation is None and answer.answer.startswith("无法计算") and said in answer.answer
+    assert answer.citations  # the rule it would have applied
+
+
+def test_a_sum_is_the_total(engine) -> None:
+    answer = engine.ask("项目一个150万一个80万，合计230万，需要监理吗？")
+    assert answer.calculation.outcome["supervision_required"] is True
+
+
+def test_an_amount_that_is_not_the_total_is_not_used(engine) -> None:
+    answer = engine.ask("年运维费300万要监理吗？")
+    assert answer.calculation is None and "总投资" in answer.answer
+
+
+def test_a_follow_up_never_carries_facts_nobody_stated(engine) -> None:
+    a, b = converse(engine, ["项目含有新建机房，能申报吗？", "那如果没有新建机房呢？"])
+    assert a.calculation.outcome["excluded"] is True
+    assert b.calculation.outcome["excluded"] is None  # the other 第十条 facts are still unknown

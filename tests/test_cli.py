@@ -516,7 +516,9 @@ def test_ask_refuses_unusable_input_with_exit_2(run_indexed, question, message) 
     result = run_indexed("ask", question)
     assert result.exit_code == 2 and message in result.stderr
     as_json = run_indexed("ask", "--json", question)
-    assert as_json.exit_code == 2 and message in json.loads(as_json.stdout)["error"]["message"]
+    record = json.loads(as_json.stdout)  # the contract, as a batch line would give it
+    assert as_json.exit_code == 2 and record["intent"] == "invalid" and record["abstained"]
+    assert message in record["answer"] and set(record) >= {"id", "question", "as_of", "citations", "warnings"}
 
 
 def test_ask_needs_a_question_or_a_batch(run_indexed, tmp_path) -> None:

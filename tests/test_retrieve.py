@@ -243,7 +243,7 @@ HIT5_GATE = 0.97
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [("", "问题为空"), ("   \n\t ", "问题为空"), ("监理" * 1001, "问题过长"), ("监理\x00", "必须是文本")],
+    [("", "问题为空"), ("   \n\t ", "问题为空"), ("监理" * 1001, "问题过长"), ("监理\x00", "控制字符")],
 )
 def test_bad_questions_are_refused_clearly(query: str, message: str) -> None:
     with pytest.raises(RequestError, match=message):
