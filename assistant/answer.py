@@ -435,7 +435,11 @@ class Assistant:
 
             answer = self._finish(text, asked, intent, [clause] if clause else [], refused, notices=[problem])
             return self._carry(answer, extraction, topic)
-        unique = list(dict.fromkeys(calc.citations))
+        # The clause the conclusion names leads (第十条第（五）项 before 第十条's lead-in), then the trace's order.
+        unique = sorted(
+            dict.fromkeys(calc.citations),
+            key=lambda q: -len(q.unit_label) if q.unit_label in calc.conclusion else 1,
+        )
         failures = [q for q in unique if verify(q, self.corpus)]
         if failures:  # a trace quotes every citation: one that fails withholds the whole calculation
             message = "规则数据与条文核验不一致，无法给出计算结果；请管理员检查 corpus/rules.toml。"

@@ -148,7 +148,12 @@ class Reference:
     error: str | None = None  # a number no statute has (第0条, 第10000条)
 
 
-_DOC_SUFFIX = re.compile(r"(?:法|条例|办法|规定|细则|决定|意见|通知|规则|号|号文|》)$")
+_DOC_SUFFIX = re.compile(r"(?:法|法典|条例|办法|规定|细则|决定|意见|通知|规则|号|号文|》)$")
+# Words that may stand just before a document's short name without making it part of a longer title:
+# 按照办法, 本办法, 这个办法, 根据《办法》.
+_LEAD = r"按照|根据|依据|依照|遵照|对照|参照|关于|看看|查查|这个|这部|那个|我们的|的|和|与|及|或|、|，|,|：|:|《|》|\s"
+_BEFORE_NAME = re.compile(rf"(?:{_LEAD}|本|该|此|这|市)$")
+_LEAD_WORD = re.compile(_LEAD)
 _NAME_RUN = re.compile(r"《?[\w〔〕()\[\]]+》?$")
 _ASKING = re.compile(r"^(?:请问|我想问|想问|问一下|关于|根据|按照|依据|对照|查一下|查询|看看)+")
 _ONLY_ASKING = re.compile(
@@ -179,15 +184,32 @@ class Router:
         """(document id, error) for the name written just before a reference, if any."""
         tail = _FILLER.sub("", text.rstrip())
         key = normalize_name(tail)
-        exact = next((doc for name, doc in self._names if key.endswith(name)), None)
-        if exact or not _DOC_SUFFIX.search(tail):
-            return exact, None
+        exact = next(((name, doc) for name, doc in self._names if key.endswith(name)), None)
+        if exact and not self._longer_name(key, *exact):
+            return exact[1], None
+        if not exact and not _DOC_SUFFIX.search(tail):
+            return None, None
         run = _NAME_RUN.search(tail)
         candidate = _ASKING.sub("", run.group(0) if run else tail)
+        cut = max((m.end() for m in _LEAD_WORD.finditer(candidate.rstrip("》"))), default=0)
+        candidate = candidate[cut:] or candidate  # 我们按照数据安全管理办法 → 数据安全管理办法
         try:
             return self.corpus.resolve(candidate).id, None
         except RequestError as exc:
             return None, str(exc)
+
+    def _longer_name(self, key: str, name: str, doc: str) -> bool:
+        """Whether a short name (办法) ends a longer one that is not this document's: 数据安全管理办法
+        ends with 办法 but names another document, while 建设管理办法 and 按照办法 are ours."""
+        if len(name) > 4:  # a full title or 文号 is never the tail of another name
+            return False
+        titles = [normalize_name(t) for t in (self.corpus.meta(doc).title, *self.corpus.meta(doc).aliases)]
+        before = key[: len(key) - len(name)]
+        shared = max(
+            k for k in range(len(before) + 1) if any(t.endswith(before[len(before) - k :] + name) for t in titles)
+        )
+        rest = _ASKING.sub("", before[: len(before) - shared])
+        return bool(rest) and not _BEFORE_NAME.search(rest)
 
     def _name_anywhere(self, text: str) -> str | None:
         key = normalize_name(text)

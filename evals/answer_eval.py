@@ -27,6 +27,7 @@ from assistant.metrics import calculator_problems, cited_problems, mean, quote_p
 # (file, kind); kinds decide how an item is scored.
 DATASETS = (
     ("retrieval_dev.jsonl", "cited"),
+    ("retrieval_heldout.jsonl", "cited"),
     ("router.jsonl", "cited"),
     ("national_dev.jsonl", "cited"),
     ("calculators_dev.jsonl", "calculator"),

@@ -102,6 +102,7 @@ def test_ordinary_questions_are_not_manipulation(guard, simplify, question) -> N
         "项目源代码归谁所有？",
         "项目人员工资能从项目资金里列支吗？",
         "办法是几号文？",
+        "项目绩效评价怎么做？",
     ],
 )
 def test_ordinary_questions_are_not_elsewhere(guard, simplify, question) -> None:

@@ -39,6 +39,11 @@ def _jsonl(name: str) -> list[dict]:
         ("请问《中华人民共和国网络安全法》第二十一条的规定", "prc-cybersecurity-law", 21, None, None),
         ("数据安全法里的第27条", "prc-data-security-law", 27, None, None),
         ("第二条在政府采购法里是什么意思", "prc-government-procurement-law", 2, None, None),
+        # a short name at the end of a longer wording of our own title, or after a lead word, is ours
+        ("建设管理办法第十条", PRIMARY, 10, None, None),
+        ("按照办法第十九条", PRIMARY, 19, None, None),
+        ("我们的办法第十条", PRIMARY, 10, None, None),
+        ("依据《办法》第十条", PRIMARY, 10, None, None),
     ],
 )
 def test_router_reads_references(default_corpus: Corpus, question, doc, article, paragraph, item) -> None:
@@ -96,6 +101,10 @@ def test_router_reads_traditional_characters_and_ranges(default_corpus: Corpus) 
         ("请问网络安全等级保护条例第五条", "未找到文件“网络安全等级保护条例”"),
         ("安全法第五条", "可能指多个文件"),
         ("条例第三条", "可能指多个文件"),
+        # 办法 ends these names, but they are other documents
+        ("数据安全管理办法第十条", "未找到文件“数据安全管理办法”"),
+        ("我们单位按照数据安全管理办法第十条", "未找到文件“数据安全管理办法”"),
+        ("民法典第十九条", "未找到文件“民法典”"),
     ],
 )
 def test_router_never_guesses_an_unknown_document(retriever: Retriever, question: str, message: str) -> None:
