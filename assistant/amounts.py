@@ -52,7 +52,9 @@ def _shown(raw: str) -> str:
     return raw if len(raw) <= MAX_INPUT else raw[:MAX_INPUT] + "…"
 
 
-_FOREIGN = re.compile(r"美元|美金|日元|港币|港元|欧元|英镑|韩元|卢布|澳元|加元|台币|usd|eur|jpy|hkd|\$")
+# Currencies that are not 人民币: an amount in one is refused, never read as 元 (extract.py keeps it with its amount).
+FOREIGN = r"美元|美金|日元|日圆|港币|港元|欧元|英镑|韩元|卢布|澳元|加元|新台币|台币|usd|eur|jpy|hkd|gbp"
+_FOREIGN = re.compile(FOREIGN + r"|\$")
 
 
 def parse_amount(
@@ -265,7 +267,17 @@ class DateSpan:
 
 
 MIN_YEAR, MAX_YEAR = 1949, 2100
-_RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 2, "昨天": -1, "昨日": -1, "前天": -2}
+_RELATIVE_DAYS = {
+    "今天": 0,
+    "今日": 0,
+    "明天": 1,
+    "明日": 1,
+    "后天": 2,
+    "大后天": 3,
+    "昨天": -1,
+    "昨日": -1,
+    "前天": -2,
+}
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "明年": 1, "下一年": 1, "后年": 2, "去年": -1, "上一年": -1, "前年": -2}
 _RELATIVE_MONTHS = {"本月": 0, "这个月": 0, "下个月": 1, "下月": 1, "上个月": -1, "上月": -1}
 _YMD = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
@@ -311,18 +323,14 @@ _AFTER = re.compile(r"(.+?)(之后|以后|往后|后|起|开始)$")
 _BEFORE = re.compile(r"(.+?)(之前|以前|前|为止|止)$")
 _RANGE = re.compile(r"(.+?)(?:到|至|~|～)(.+)")
 _LATER = re.compile(r"(\d{1,3}|[一二两三四五六七八九十]+)(天|日|周|个星期|星期|个月|年)(?:以后|之后|后)")
-_WEEKS = {
-    "本周": 0,
-    "这周": 0,
-    "这个星期": 0,
-    "本星期": 0,
-    "下周": 1,
-    "下个星期": 1,
-    "下星期": 1,
-    "上周": -1,
-    "上个星期": -1,
-}
+_WEEK = re.compile(r"(本|这|下|上)个?(?:周|星期)([一二三四五六日天末])?")
+_WEEK_SHIFT = {"本": 0, "这": 0, "下": 1, "上": -1}
 _FAR = date(MAX_YEAR, 12, 31)
+# 未来一周, 10天内, 三个月之内: from the as-of date to the end of the period.
+_WITHIN = re.compile(
+    r"(?:未来|接下来|今后|最近)(\d{1,3}|[一二两三四五六七八九十]+)个?(天|日|周|星期|月|年)(?:内|之内|以内)?"
+    r"|(\d{1,3}|[一二两三四五六七八九十]+)个?(天|日|周|星期|月|年)(?:之内|以内|内)"
+)
 
 
 def _read_bounded(s: str, as_of: date) -> DateSpan | None:
@@ -352,22 +360,21 @@ def _read_bounded(s: str, as_of: date) -> DateSpan | None:
 
 
 def _read_date(s: str, as_of: date) -> DateSpan | None:
-    if s in _WEEKS:
-        monday = as_of - timedelta(days=as_of.weekday()) + timedelta(weeks=_WEEKS[s])
-        return DateSpan(monday, monday + timedelta(days=6), s)
+    if m := _WEEK.fullmatch(s):  # 下周 (Monday to Sunday), 下周三, 这周末 (Saturday and Sunday)
+        monday = as_of - timedelta(days=as_of.weekday()) + timedelta(weeks=_WEEK_SHIFT[m.group(1)])
+        day = m.group(2)
+        if day is None:
+            return DateSpan(monday, monday + timedelta(days=6), s)
+        if day == "末":
+            return DateSpan(monday + timedelta(days=5), monday + timedelta(days=6), s)
+        one = monday + timedelta(days="一二三四五六日".index(day) if day != "天" else 6)
+        return DateSpan(one, one, s)
+    if m := _WITHIN.fullmatch(s):
+        count, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        end = _later(as_of, int(count) if count.isdigit() else to_int(count), unit)
+        return DateSpan(as_of, end, s)
     if m := _LATER.fullmatch(s):
-        n = int(m.group(1)) if m.group(1).isdigit() else to_int(m.group(1))
-        unit = m.group(2)
-        if unit in ("天", "日"):
-            day = as_of + timedelta(days=n)
-        elif unit in ("周", "个星期", "星期"):
-            day = as_of + timedelta(weeks=n)
-        elif unit == "个月":
-            index = as_of.year * 12 + as_of.month - 1 + n
-            year, month = divmod(index, 12)
-            day = date(year, month + 1, min(as_of.day, calendar.monthrange(year, month + 1)[1]))
-        else:
-            day = add_years(as_of, n)
+        day = _later(as_of, int(m.group(1)) if m.group(1).isdigit() else to_int(m.group(1)), m.group(2))
         return DateSpan(day, day, s)
     if re.fullmatch(r"\d{1,2}月.*|年[初底末]", s):  # 12月, 12月1日, 年底: this year's
         s = "今年" + s.removeprefix("年") if s.startswith("年") else "今年" + s
@@ -402,6 +409,18 @@ def _read_date(s: str, as_of: date) -> DateSpan | None:
     if (m := _Y.fullmatch(s)) and ("年" in s or len(s) == 4):
         return _year_part(int(m.group(1)), m.group(2)) if m.group(2) else _year(int(m.group(1)))
     return None
+
+
+def _later(as_of: date, n: int, unit: str) -> date:
+    """The day n days, weeks, months or years after `as_of` (a month end stays within its month)."""
+    if unit in ("天", "日"):
+        return as_of + timedelta(days=n)
+    if unit in ("周", "个星期", "星期"):
+        return as_of + timedelta(weeks=n)
+    if unit in ("个月", "月"):
+        year, month = divmod(as_of.year * 12 + as_of.month - 1 + n, 12)
+        return date(year, month + 1, min(as_of.day, calendar.monthrange(year, month + 1)[1]))
+    return add_years(as_of, n)
 
 
 def _day(year: int, month: int, day: int) -> DateSpan:

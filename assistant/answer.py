@@ -14,17 +14,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .amounts import parse_date
+from .amounts import check_year, parse_date
 from .calculators import Calculation, Calculators
 from .citations import Quote, quote_unit, verify
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus, normalize_name
-from .errors import DateError, RequestError
-from .extract import Extraction, Extractor
-from .guard import Guard, InvalidQuestion, check_question
+from .errors import DateError, InvalidQuestion, RequestError
+from .extract import ALL_ELSE_FINE, ASKS_WHEN, REQUIRED, Extraction, Extractor
+from .guard import Guard, check_question
 from .numerals import CN_DIGITS, to_int
-from .references import MAX_NUMBER, UnitRef
-from .retrieve import Hit, Reference, Retriever, SearchResult, resolve_reference
+from .references import MAX_NUMBER, TITLE_MARKS, UnitRef, number_error
+from .retrieve import Hit, Reference, Retriever, SearchResult, referenced_units
 from .rules import rule_clause
 from .structure import EXPIRED, NOT_YET, DocumentMeta
 
@@ -46,32 +46,48 @@ _PART_TOKEN = re.compile(_PART)
 _PARTS_ONLY = re.compile(
     r"^(?:那么?|还有|再看看?|再问一下)?\s*(?:它的|这条的|该条的|本条的)?\s*"
     rf"(?:(?:{re.sub(r'[?]P<[a-z0-9]+>', '?:', _PART)})\s*[和、及与,，]?\s*)+"
-    r"(?:呢|是什么|说的?是?什么|讲的?是?什么|的内容|的原文|原文|内容|规定了什么)?\s*[?？。!！]*$"
+    r"(?:呢|是什么|是啥|说的?是?什么|讲的?是?什么|讲了?啥|说了?啥|讲的啥|(?:是)?(?:什么|啥)意思|的内容|的原文|原文|内容|规定了什么)?\s*[?？。!！]*$"
 )
 _NEIGHBOUR = re.compile(
     r"^(?:那么?)?\s*(?P<which>下一条|后一条|上一条|前一条)\s*(?:呢|是什么|说的?是?什么|讲的?是?什么|的内容|原文)?\s*[?？。!！]*$"
 )
 _THIS_ONLY = re.compile(
     r"^(?:那么?)?\s*(?:这一?条|该条|本条|此条)\s*(?:的)?"
-    r"(?:原文|全文|内容|是什么|说的?是?什么|讲的?是?什么|怎么规定的?)\s*[?？。]*$"
+    r"(?:原文|全文|内容|是什么|是啥|说的?是?什么|讲的?是?什么|讲了?啥|(?:是)?(?:什么|啥)意思|怎么规定的?)\s*[?？。]*$"
 )
 # "这条", "该条", "它" (not 其它) — the unit or document the last turn was about.
 _THIS = re.compile(r"这一?条|该条|本条|此条|这个条文|这个规定|这项规定|(?<!其)它|这个文件|这部法|该法|这个法")
 # "这条还有效吗？" — a validity question about the last topic (not "这条适用于哪些项目" or "何时施行").
 _STILL_VALID = re.compile(r"有效|失效|生效了|管用|能用|作废|过期|废止")
-_ASKS_WHEN = re.compile(r"什么时候|何时|哪天|哪一天|多长|多久|几年|啥时候|什么日期|哪年|起止")
 # Follow-ups that keep the last calculation's inputs: "那如果是150万呢？", "改成2027年3月".
 _ELLIPSIS = re.compile(
     r"^(?:那|那么|如果|要是|假如|假设|换成|改成|若|倘若|再)|呢\s*[?？。]*$|如果|要是|假如|改成|换成|改为"
 )
+_NOW = re.compile(r"^(?:那|那么)?\s*(?:现在|今天|目前|当前|眼下)\s*(?:呢|的话呢?|怎么样)?\s*[?？。]*$")
 _NOT_LIVE = re.compile(r"(?:尚未|还没有?|还未|没有|未)(?:正式)?(?:投入运行|投运|上线|运行)")
-_TITLE = re.compile(r"《([^》]{1,60})》")
+# A law named without 《》 (劳动合同法规定…): if it is no known document, the question is not ours.
+_LAW_NAME = re.compile(
+    r"((?:中华人民共和国)?[\u4e00-\u9fff]{2,10}(?:法|法典|条例))(?=规定|中|里|的|第|是|有|对|上|要求|，|。|？|\?|\s|$)"
+)
+_NOT_A_LAW = re.compile(
+    r"(?:办|方|做|说|算|合|违|依|执|立|用|写|看|想|手|司|守|非|技|语|书|犯|无|没|设|加|减|取|效)法$"
+)
 # Questions about a document itself: its 文号, issuer, dates, size.
 _ABOUT = re.compile(
-    r"文号|发文字号|几号文|(?:一共|总共|共)(?:有)?(?:几|多少)条|有(?:几|多少)条(?:条文)?\s*[?？。]*$|多少个条款"
+    r"(?P<number>文号|发文字号|几号文)|(?:一共|总共|共)(?:有)?(?:几|多少)条|有(?:几|多少)条(?:条文)?\s*[?？。]*$|多少个条款"
     r"|(?:谁|哪个(?:单位|部门|机关))(?:发布|印发|制定|出台|发)的?|发布(?:单位|机关|时间|日期)"
-    r"|(?:什么时候|何时|哪天|从什么时候)(?:开始)?(?:发布|印发|出台|施行|实施|生效|失效|到期)|施行日期|生效日期|有效期"
+    r"|(?:什么时候|何时|哪天|从什么时候)(?:开始)?(?:发布|印发|出台|施行|实施|生效|失效|到期|作废|废止)|施行日期|生效日期|有效期"
 )
+# A document as the subject of a question about dates or size (办法的施行日期, 这部法有几条).
+_DOCUMENT_WORD = re.compile(r"办法|文件|这部法|该法|本法|条例|法律|法规|规定")
+_CALCULATOR_NAMES = {
+    "supervision": "监理计算（第十九条）",
+    "adjustment": "概算调整计算（第二十一条）",
+    "validity": "效力判断",
+    "approval_route": "审批或备案判断",
+    "negative_list": "不得申报情形判断（第十条）",
+    "self_evaluation": "自评价时间计算（第二十三条）",
+}
 # What an answer that cannot decide asks for, by calculator.
 _NEEDS = {
     "supervision": "项目总投资（如“总投资230万元”）",
@@ -96,6 +112,8 @@ class Topic:
 
 @dataclass(frozen=True)
 class Answer:
+    """One turn's answer; `to_dict()` is the JSON contract, the rest (topic, dropped) stays inside."""
+
     question: str
     as_of: date
     answer: str  # markdown
@@ -143,6 +161,7 @@ class Assistant:
         corpus: Corpus,
         retriever: Retriever,
         calculators: Calculators,
+        extractor: Extractor,
         guard: Guard,
         *,
         phraser: Any = None,
@@ -151,7 +170,7 @@ class Assistant:
         self.corpus = corpus
         self.retriever = retriever
         self.calculators = calculators
-        self.extractor = Extractor(calculators.rules)
+        self.extractor = extractor
         self.guard = guard
         self.phraser = phraser
         self.today = today
@@ -176,7 +195,7 @@ class Assistant:
             from .phrasing import Phraser
 
             phraser = Phraser.from_settings(settings)
-        return cls(corpus, retriever, calculators, guard, phraser=phraser)
+        return cls(corpus, retriever, calculators, Extractor(calculators.rules), guard, phraser=phraser)
 
     # --- the one entry ----------------------------------------------------------------------------
 
@@ -193,14 +212,15 @@ class Assistant:
         invalid `as_of`, `scope` or `history` is a RequestError (the caller's mistake, not the asker's)."""
         day = self._day(as_of)
         doc_ids = self.retriever.scope_ids(scope)
-        shown = question if isinstance(question, str) else repr(question)[:200]
+        shown = question.strip() if isinstance(question, str) else repr(question)[:200]
         try:
             text = check_question(question)
         except InvalidQuestion as exc:
             return Answer(shown, day, str(exc), True, "invalid", warnings=(str(exc),), id=id)
         topic = self._topic(history, day, doc_ids)
         answer = replace(self._route(text, topic, day, doc_ids), question=text, id=id)
-        if self.phraser is not None and not answer.abstained:
+        undecided = answer.answer.startswith(("无法计算", "要作出判断"))  # the engine refused a verdict: no rewrite
+        if self.phraser is not None and not answer.abstained and not undecided:
             answer = self.phraser.rephrase(answer)
         return answer
 
@@ -208,9 +228,9 @@ class Assistant:
         if as_of is None:
             return self.today()
         if isinstance(as_of, datetime):
-            return as_of.date()
+            as_of = as_of.date()
         if isinstance(as_of, date):
-            return as_of
+            return check_year(as_of, "日期")
         if not isinstance(as_of, str):
             raise DateError(f"日期“{as_of}”无效，请写成 YYYY-MM-DD，如 2026-11-26。")
         try:
@@ -262,19 +282,32 @@ class Assistant:
             return self._article(text, day, parts, topic)
         fresh = self._document_of(self.extractor.extract(text), text, normalized, topic, named)
         if fresh is not None and fresh.rule != "validity" and self.corpus.primary not in doc_ids:
-            fresh = None  # the calculators apply the 办法; a scope without it has none
-        if fresh is not None and (not fresh.missing or fresh.problem):
-            return self._calculate(text, normalized, day, fresh, topic)
+            message = "这是按办法计算的问题，但所选的检索范围不含办法；请把范围设为 all 或 primary。"
+            return replace(self._refuse(text, day, "calculator", message, topic), warnings=(message,))
         default = doc_ids[0] if len(doc_ids) == 1 else None
         references = self.retriever.router.find(text, default)
+        if fresh is not None and (not fresh.missing or fresh.problem):
+            return self._calculate(text, normalized, day, fresh, topic, named, references)
         if references:
+            outside = [
+                r for r in references if not r.error and r.doc_id in self.corpus.documents and r.doc_id not in doc_ids
+            ]
+            if outside and len(outside) == len(references):
+                message = f"问题问的是{self.corpus.meta(outside[0].doc_id).cite_title()}，不在所选的检索范围内。"
+                return replace(self._refuse(text, day, "article", message, topic), warnings=(message,))
             return self._article(text, day, references, topic)
         carried = self._follow_up(text, normalized, topic, fresh, named)
         if carried is not None and (not carried.missing or carried.problem):
-            return self._calculate(text, normalized, day, carried, topic)
+            return self._calculate(text, normalized, day, carried, topic, named, [])
         about = self._about(text, normalized, day, topic, named)
         if about is not None:
             return about
+        if topic.rule and _ELLIPSIS.search(normalized) and len(normalized) <= 20 and carried is None and fresh is None:
+            message = (
+                f"没能从“{text}”读出要改变的条件。上一问用的是{_CALCULATOR_NAMES.get(topic.rule, topic.rule)}，"
+                f"请说明要改的是哪一项，例如“那如果总投资是150万呢？”。"
+            )
+            return self._refuse(text, day, "validity" if topic.rule == "validity" else "calculator", message, topic)
         wanted = (carried or fresh).rule if (carried or fresh) else self.extractor.wants(text)
         return self._open(text, normalized, day, doc_ids, topic, named, wanted)
 
@@ -306,7 +339,7 @@ class Assistant:
             except ValueError:
                 numbers = {"bad": 0}
             if any(not 1 <= v <= MAX_NUMBER for v in numbers.values()):
-                error = f"条文编号“{m.group(0).strip()}”无效：编号从 1 开始，且不超过 {MAX_NUMBER}。"
+                error = number_error(m.group(0))
                 found.append(Reference(article, topic.doc_id, (0, 0), error))
                 continue
             paragraph = numbers.get("para")
@@ -332,7 +365,7 @@ class Assistant:
         """A validity question's document: the one it names, else the one "这条/这部法" points at (the
         last turn's), else the 办法. "这条还有效吗？" is a validity question about the last topic."""
         deixis = topic.doc_id is not None and _THIS.search(normalized) is not None
-        if extraction is None and deixis and _STILL_VALID.search(normalized) and not _ASKS_WHEN.search(normalized):
+        if extraction is None and deixis and _STILL_VALID.search(normalized) and not ASKS_WHEN.search(normalized):
             extraction = self.extractor.extract(text, rule="validity") or Extraction("validity", {}, ())
         if extraction is None or extraction.rule != "validity":
             return extraction
@@ -345,8 +378,14 @@ class Assistant:
         self, text: str, normalized: str, topic: Topic, fresh: Extraction | None, named: str | None
     ) -> Extraction | None:
         """An elliptical turn after a calculation: the last inputs, with what this turn changes."""
-        if not topic.rule or not (_ELLIPSIS.search(normalized) or _THIS.search(normalized)):
+        elliptical = _ELLIPSIS.search(normalized) or _THIS.search(normalized) or ALL_ELSE_FINE.search(normalized)
+        if not topic.rule or not elliptical:
             return None
+        if _NOW.match(normalized):  # "那现在呢？": the same question for today
+            inputs = {k: v for k, v in topic.inputs.items() if not (topic.rule == "validity" and k == "date")}
+            return Extraction(topic.rule, inputs, ())
+        if fresh is None and (wanted := self.extractor.wants(text)) and wanted != topic.rule:
+            fresh = Extraction(wanted, {}, REQUIRED.get(wanted, ()))  # "那需要监理吗？" after 概算调整
         if fresh is not None and fresh.rule != topic.rule:
             shared = {k: topic.inputs[k] for k in fresh.missing if k == "total" and k in topic.inputs}
             if not shared:
@@ -354,11 +393,20 @@ class Assistant:
             inputs = {**fresh.inputs, **shared}
             return replace(fresh, inputs=inputs, missing=tuple(k for k in fresh.missing if k not in inputs))
         extraction = fresh or self.extractor.extract(text, rule=topic.rule)
+        if extraction is None and topic.rule == "self_evaluation" and _NOT_LIVE.search(normalized):
+            extraction = Extraction(topic.rule, {}, ())  # "那要是还没上线呢？"
         if extraction is None or extraction.rule != topic.rule:
             return None
         merged = _merge(topic.inputs, extraction.inputs)
+        if extraction.rule == "negative_list" and ALL_ELSE_FINE.search(normalized):
+            # "那其他都符合呢？" fills only what was never said: facts stated earlier stand, unless restated.
+            restated = self.extractor.extract(ALL_ELSE_FINE.sub("", normalized), rule="negative_list")
+            stated = {**topic.inputs.get("facts", {}), **(restated.inputs.get("facts", {}) if restated else {})}
+            merged["facts"] = {**merged.get("facts", {}), **stated}
         if extraction.rule == "validity" and named is not None:
             merged["document"] = named  # "那审计法呢？"
+        if extraction.rule == "self_evaluation" and _NOT_LIVE.search(normalized):
+            merged.pop("live", None)
         return replace(
             extraction,
             inputs=merged,
@@ -381,20 +429,10 @@ class Assistant:
 
     def _article(self, text: str, day: date, references: list[Reference], topic: Topic) -> Answer:
         """The units a question names, quoted whole; what does not exist is said, never guessed."""
-        quotes: list[Quote] = []
-        notices: list[str] = []
-        for reference in references:
-            if reference.error:
-                notices.append(reference.error)
-                continue
-            try:
-                doc, unit = resolve_reference(self.corpus, reference)
-            except RequestError as exc:
-                notices.append(str(exc))
-                continue
-            quotes.append(quote_unit(doc, unit))
+        found, notices = referenced_units(self.corpus, references)
+        quotes = [quote_unit(doc, unit) for (doc, unit), _ in found]
         if not quotes:
-            unknown = all(r.error and "无效" not in r.error for r in references)
+            unknown = all(r.unknown_document for r in references if r.error) and any(r.error for r in references)
             answer = self._refuse(text, day, "out_of_scope" if unknown else "article", "\n".join(notices), topic)
             return replace(answer, warnings=tuple(notices))
 
@@ -403,18 +441,35 @@ class Assistant:
 
         return self._finish(text, day, "article", quotes, compose, notices=notices)
 
-    def _calculate(self, text: str, normalized: str, day: date, extraction: Extraction, topic: Topic) -> Answer:
+    def _calculate(
+        self,
+        text: str,
+        normalized: str,
+        day: date,
+        extraction: Extraction,
+        topic: Topic,
+        named: str | None,
+        references: list[Reference],
+    ) -> Answer:
+        """A calculator's verdict, trace and clauses, for the day the question speaks for; "无法计算" with
+        the rule's clause when an input cannot be read."""
         intent = "validity" if extraction.rule == "validity" else "calculator"
         document = extraction.inputs.get("document") if extraction.rule == "validity" else None
         clause = rule_clause(self.calculators.rules, extraction.rule, self._doc_id(document))
         notes: list[str] = []
+        if named and named != self.corpus.primary and extraction.rule != "validity":
+            notes.append(f"问题提到{self.corpus.meta(named).cite_title()}；以上计算依据的是办法的规定。")
         asked = day
-        try:
-            if extraction.on:
+        if extraction.on:
+            try:
                 span = parse_date(extraction.on, as_of=day, field="问题所问日期")
+            except DateError as exc:
+                notes.append(f"{exc} 以下按 {day} 判断。")
+            else:
                 asked = span.start
                 first = "" if span.is_day else f"（取其第一天 {asked}）"
                 notes.append(f"问题问的是“{extraction.on}”的情况，以下按 {asked}{first} 判断。")
+        try:
             if extraction.problem:
                 raise RequestError(extraction.problem)
             if (
@@ -433,7 +488,13 @@ class Assistant:
             def refused(shown: list[Quote]) -> list[str]:
                 return [f"无法计算：{problem}"] + [f"相关规定：\n\n**{q.tag}**\n\n{_blockquote(q.text)}" for q in shown]
 
-            answer = self._finish(text, asked, intent, [clause] if clause else [], refused, notices=[problem])
+            if clause is None:
+                return self._carry(
+                    replace(self._refuse(text, asked, intent, f"无法计算：{problem}", topic), warnings=(problem,)),
+                    extraction,
+                    topic,
+                )
+            answer = self._finish(text, asked, intent, [clause], refused, extra=[problem])
             return self._carry(answer, extraction, topic)
         # The clause the conclusion names leads (第十条第（五）项 before 第十条's lead-in), then the trace's order.
         unique = sorted(
@@ -457,7 +518,7 @@ class Assistant:
             return [*body, *notes]
 
         answer = self._finish(text, asked, intent, unique, compose, calculation=calc, extra=calc.warnings)
-        return self._carry(answer, extraction, topic)
+        return self._carry(answer, extraction, topic, references)
 
     def _doc_id(self, name: str | None) -> str | None:
         try:
@@ -465,13 +526,18 @@ class Assistant:
         except RequestError:
             return None
 
-    def _carry(self, answer: Answer, extraction: Extraction, topic: Topic) -> Answer:
+    def _carry(
+        self, answer: Answer, extraction: Extraction, topic: Topic, references: Sequence[Reference] = ()
+    ) -> Answer:
         """The next turn may change an input ("那150万呢？"). A validity answer keeps the article the
         conversation was on ("这条还有效吗？" then "第二款呢？"), or is about its document."""
         kept = answer.topic
         if extraction.rule == "validity":
             doc_id = self._doc_id(extraction.inputs.get("document"))
-            if doc_id is not None and topic.doc_id == doc_id and topic.ref is not None:
+            named_ref = next((r for r in references if not r.error and r.doc_id == doc_id), None)
+            if named_ref is not None:  # 网络安全法第二十一条还有效吗 → then 第二款呢
+                kept = Topic(doc_id, replace(named_ref.ref, document=doc_id))
+            elif doc_id is not None and topic.doc_id == doc_id and topic.ref is not None:
                 kept = Topic(topic.doc_id, topic.ref)
             elif doc_id is not None and kept.doc_id != doc_id:
                 kept = Topic(doc_id)
@@ -481,9 +547,11 @@ class Assistant:
 
     def _about(self, text: str, normalized: str, day: date, topic: Topic, named: str | None) -> Answer | None:
         """文号, issuer, dates, size of a document: from the manifest, with the clause that states its term."""
-        if not _ABOUT.search(normalized):
-            return None
-        doc_id = named or (topic.doc_id if topic.doc_id and _THIS.search(normalized) else None) or self.corpus.primary
+        about = _ABOUT.search(normalized)
+        this = topic.doc_id if topic.doc_id and _THIS.search(normalized) else None
+        if not about or not (named or this or about.group("number") or _DOCUMENT_WORD.search(normalized)):
+            return None  # 招标公告的发布时间, 测评报告有效期: not about a document of ours
+        doc_id = named or this or self.corpus.primary
         meta = self.corpus.meta(doc_id)
         doc = self.corpus.documents.get(doc_id)
         clause = rule_clause(self.calculators.rules, "validity", doc_id)
@@ -497,7 +565,13 @@ class Assistant:
             lead = [f"{meta.cite_title()}：", "\n".join(f"- {f}" for f in facts if f)]
             return lead + [f"依据{q.tag}：\n\n{_blockquote(q.text)}" for q in shown]
 
-        return self._finish(text, day, "document", [clause] if clause else [], compose)
+        if clause is None:  # a national law's facts come from the manifest alone
+            body = "\n".join(compose([]))
+            return Answer(
+                text, day, body, False, "document", topic=Topic(doc_id, topic.ref if topic.doc_id == doc_id else None)
+            )
+        answer = self._finish(text, day, "document", [clause], compose)
+        return replace(answer, topic=Topic(doc_id, answer.topic.ref))
 
     def _open(
         self,
@@ -510,7 +584,10 @@ class Assistant:
         wanted: str | None,
     ) -> Answer:
         """An open question: the best units by retrieval, or a refusal when nothing in scope fits."""
-        unknown_titles = [t for t in _TITLE.findall(text) if self._doc_id(t) is None]
+        unknown_titles = [t for t in TITLE_MARKS.findall(text) if self._doc_id(t) is None]
+        unknown_titles += [
+            t for t in _LAW_NAME.findall(normalized) if not _NOT_A_LAW.search(t) and self._doc_id(t) is None
+        ]
         if named is None and unknown_titles:
             note = f"问题提到的《{unknown_titles[0]}》不在本助手收录的文件中。"
             return self._out_of_scope(text, day, topic, note)
@@ -595,9 +672,12 @@ class Assistant:
         body = compose(shown)
         notes = list(notices)
         warnings = list(dict.fromkeys([*notices, *extra]))
-        validity, expired = self._validity(shown, day, skip=calculation is not None)
-        notes += validity
-        warnings += expired
+        if calculation is None or calculation.rule != "validity":
+            validity, expired = self._validity(shown, day, skip=calculation is not None)
+            notes += validity
+            warnings += expired
+        elif calculation.outcome.get("status") in (EXPIRED, NOT_YET, "部分时间有效"):
+            warnings.append(calculation.conclusion.split("。")[0] + "。")  # the verdict is the warning
         notes += self._unbundled_mentions(shown)
         if dropped:
             warnings.append(f"有 {dropped} 条引文未通过原文核验，已删除。")
@@ -647,6 +727,7 @@ class Assistant:
 
 
 def _term(meta: DocumentMeta) -> str:
+    """（2024-12-01 起施行，有效期至 2026-11-30）: a document's term from the manifest."""
     span = []
     if meta.effective_date:
         span.append(f"{meta.effective_date} 起施行")
@@ -656,6 +737,7 @@ def _term(meta: DocumentMeta) -> str:
 
 
 def _document_facts(meta: DocumentMeta, day: date) -> list[str]:
+    """What the manifest records about a document, for questions about the document itself."""
     facts = []
     if meta.number:
         facts.append(f"文号：{meta.number}")

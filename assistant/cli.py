@@ -18,7 +18,7 @@ from .amounts import parse_date
 from .calculators import INPUTS, Calculators, parse_situation
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
-from .errors import RegassistError, RequestError
+from .errors import BatchLineError, RegassistError, RequestError
 from .references import MAX_NUMBER, UnitRef, parse_ref
 from .rules import KIND_FACTS
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
@@ -391,9 +391,10 @@ def index(obj: _Lazy, force: bool, check: bool) -> None:
 @_errors_as_json
 def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bool) -> None:
     """检索与问题相关的条文（条/款/项），按相关度排序并给出分数。"""
-    from .retrieve import Retriever, check_query
+    from .guard import check_question
+    from .retrieve import Retriever
 
-    check_query(question)  # a bad question fails before any model loads
+    check_question(question)  # a bad question fails before any model loads
     retriever = Retriever.create(obj.settings, obj.corpus)
     result = retriever.search(question, k=k, scope=scope, mode=mode)  # type: ignore[arg-type]
     failed = result.routed and not result.hits  # every reference named a unit that does not exist
@@ -433,7 +434,8 @@ _SCOPE = click.option(
 def ask(obj: _Lazy, question: str | None, as_json: bool, batch: Path | None, as_of: date | None, scope: str) -> None:
     """回答一个问题：先给结论，再给计算过程和带【】标注的原文引用，并说明效力。"""
     from .answer import Answer
-    from .guard import InvalidQuestion, check_question
+    from .errors import InvalidQuestion
+    from .guard import check_question
 
     if (question is None) == (batch is None):
         raise _UsageError("请给出一个问题，或用 --batch 文件 批量提问（二者选一）。", click.get_current_context())
@@ -520,20 +522,12 @@ def _batch_item(text: str | None, number: int) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise RequestError(f'第 {number} 行应为 JSON 对象，如 {{"id": …, "q": "问题"}}。')
     if not isinstance(item.get("q", item.get("question")), str):
-        raise _LineError(item, f'第 {number} 行缺少问题：应为 {{"id": …, "q": "问题"}}。')
+        raise BatchLineError(f'第 {number} 行缺少问题：应为 {{"id": …, "q": "问题"}}。', item)
     if item.get("history") is not None and not isinstance(item["history"], list):
-        raise _LineError(item, f"第 {number} 行的 history 应为列表（此前各轮的问题）。")
+        raise BatchLineError(f"第 {number} 行的 history 应为列表（此前各轮的问题）。", item)
     if item.get("scope") is not None and not isinstance(item["scope"], str | list):
-        raise _LineError(item, f"第 {number} 行的 scope 应为文件名称或名称列表。")
+        raise BatchLineError(f"第 {number} 行的 scope 应为文件名称或名称列表。", item)
     return item
-
-
-class _LineError(RequestError):
-    """A batch line that parsed but cannot be asked; it keeps the line, so its id is echoed."""
-
-    def __init__(self, item: dict[str, Any], message: str) -> None:
-        super().__init__(message)
-        self.item = item
 
 
 _CHAT_HELP = "输入问题回车提问；/新对话 清空上下文；/日期 2027-01-01 设定按哪一天回答；/退出 结束。"

@@ -19,6 +19,18 @@ class RequestError(RegassistError):
     exit_code = 2
 
 
+class InvalidQuestion(RequestError):
+    """Input that is not a question the assistant can read: empty, too long, binary."""
+
+
+class BatchLineError(RequestError):
+    """A batch line that parsed but cannot be asked; it keeps the line, so its id is echoed."""
+
+    def __init__(self, message: str, item: dict | None = None) -> None:
+        super().__init__(message)
+        self.item = item or {}
+
+
 class ReferenceSyntaxError(RequestError):
     """A reference such as 第二十一条第二款 could not be read."""
 

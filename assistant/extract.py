@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from .amounts import FOREIGN
 from .calculators import INPUTS
 from .numerals import to_int
 from .rules import KIND_FACTS, RuleBook
@@ -98,7 +99,7 @@ _NEG = re.compile(r"没有|没|尚未|未(?!来)|不(?!过|同(?!意)|仅|断|�
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN_LEAD = "零〇一二三四五六七八九十两壹贰叁参肆伍陆柒捌玖拾几"
 # A foreign currency stays with its amount (30万美元), so the calculator refuses it rather than read 元.
-_FOREIGN = r"美元|美金|日元|日圆|港币|港元|欧元|英镑|韩元|卢布|澳元|加元|新台币|台币|usd|eur|jpy|hkd|gbp"
+_FOREIGN = FOREIGN
 _AMOUNT = re.compile(
     r"(?<![0-9a-z.,])(?:大约|约|将近|接近|差不多)?[-−负]?(?P<prefix>人民币|rmb\s?|[¥￥]|us\$|hk\$|\$)?"
     rf"(?:(?P<num>{_NUM})(?:多|余|来)?\s?(?P<unit>亿(?:{_NUM}(?:千万|百万|十万|万|千)?)?|千万|百万|十万|万(?:\d+)?|千)?"
@@ -133,19 +134,22 @@ _ROLE_AFTER = re.compile(rf"(?:的|是|为|作为|用于|用在|属于|都是|�
 # --- dates ------------------------------------------------------------------------------------------
 
 _DATE = re.compile(
-    r"(?P<ymd>(?P<y1>(?:19|20)\d\d)\s*[-/.年]\s*(?P<m1>\d{1,2})\s*[-/.月]\s*(?P<d1>\d{1,2})(?!\d)\s*[日号]?)"
+    r"(?P<ymd>(?P<y1>\d{4})\s*[-/.年]\s*(?P<m1>\d{1,2})\s*[-/.月]\s*(?P<d1>\d{1,2})(?!\d)\s*[日号]?)"
     r"|(?P<cymd>(?P<y2>[〇零一二三四五六七八九]{4})年(?P<m2>[一二三四五六七八九十]{1,3})月"
     r"(?:(?P<d2>[一二三四五六七八九十]{1,3})[日号])?)"
-    r"|(?P<ym>(?P<y3>(?:19|20)\d\d)\s*(?:年\s*(?P<m3>\d{1,2})\s*月(?P<p3>初|底|末)?份?"
+    r"|(?P<ym>(?P<y3>\d{4})\s*(?:年\s*(?P<m3>\d{1,2})\s*月(?P<p3>初|底|末)?份?"
     r"|[-/](?P<m4>\d{1,2})(?![\d\-/.万亿元])))"
-    r"|(?P<y>(?P<y5>(?:19|20)\d\d)\s*年度?(?P<p5>初|底|末)?)"
+    r"|(?P<y>(?P<y5>\d{4})\s*年度?(?P<p5>初|底|末)?)"
     r"|(?P<rel>(?P<ry>今年|明年|后年|去年|前年|本年)(?:(?P<rm>\d{1,2})月(?:(?P<rd>\d{1,2})[日号])?(?P<rp>初|底|末)?份?"
     r"|年?[初底末])?"
-    r"|下个月|这个月|上个月|本月|下月|上月|明天|明日|后天|昨天|昨日|前天)"
+    r"|下个月|这个月|上个月|本月|下月|上月|明天|明日|大后天|后天|昨天|昨日|前天)"
     r"|(?P<week>(?:本|这|下|上)个?(?:周|星期)(?![期边围转全])[一二三四五六日天末]?)"
     r"|(?P<later>(?:\d{1,3}|[二三四五六七八九]?十[一二三四五六七八九]?|(?<![一二两三四五六七八九])[一二两三四五六七八九])"
     r"(?:天|日|周|个星期|星期|个月|年)(?:以后|之后|后))"
+    r"|(?P<within>(?:未来|接下来|今后|最近)(?:\d{1,3}|[一二两三四五六七八九十]+)个?(?:天|日|周|星期|月|年)(?:内|之内|以内)?"
+    r"|(?:\d{1,3}|[一二两三四五六七八九十]+)个?(?:天|日|周|星期|月|年)(?:之内|以内|内))"
     r"|(?P<now>今天|今日|现在|目前|当前|如今|此刻|眼下)"
+    r"|(?<![〇零一二三四五六七八九十年\d])(?P<cmd>(?P<m8>十[一二]?|[一二三四五六七八九])月(?:(?P<d8>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])?)"
     r"|(?<![\d年])(?P<md>(?P<m6>\d{1,2})月(?P<d6>\d{1,2})[日号])"
     r"|(?<![\d年月.])(?P<mo>(?P<m7>\d{1,2})\s*月份?(?P<p7>初|底|末)?)(?![\d日号])"
     r"|(?<![\d〇零一二三四五六七八九十今明后去前本当每年])(?P<yp>年[初底末])"
@@ -164,7 +168,7 @@ _BOUND = re.compile(
 )
 _LINK = re.compile(r"\s*(?P<word>到|至|~|～|—|－|-)\s*")
 _BETWEEN = re.compile(r"\s*(?:之间|期间|这段时间)")
-_YEAR_WORD = re.compile(r"(?:19|20)\d\d|今年|明年|后年|去年|前年|本年")
+_YEAR_WORD = re.compile(r"\d{4}|今年|明年|后年|去年|前年|本年")
 # Dates tied to an event of the project or of a document (2025年12月验收, 2024年12月1日起施行) are not the
 # day a question speaks for.
 _EVENT = re.compile(
@@ -174,7 +178,7 @@ _EVENT = re.compile(
 # --- cues -------------------------------------------------------------------------------------------
 
 _CUES: Mapping[str, re.Pattern[str]] = {
-    "supervision": re.compile(r"监理|监里"),
+    "supervision": re.compile(r"监理|监里|找人盯|第三方盯|盯着"),
     "adjustment": re.compile(r"调整|调剂|自行调|自己调|能调|调吗|调一调|报批|备案|手续|变更|自己做|自行|概算"),
     "validity": re.compile(
         r"有效|生效|施行|实施|管用|适用|能用|失效|过期|到期|作废|废止|现行|执行|算数|按照?(?:这个|本|该|此)?办法"
@@ -203,7 +207,7 @@ _BARE_VALIDITY = re.compile(
     r"(?:有效|适用|管用|能用|生效|施行|算数)(?:吗|么|嘛|没有?|呢)?[?!。]?"
 )
 # Asking when or how long (施行日期是哪天, 有效期多长) is a question for the text, not a date to check.
-_ASKS_WHEN = re.compile(
+ASKS_WHEN = re.compile(
     r"什么时候|何时|哪天|哪一天|多长|多久|几年|啥时候|什么日期|哪年|起止|过了?期|期满|到期后|失效后"
     r"|(?:施行|实施|生效|发布|印发)(?:满|了|之日起)?[\d一二两三四五六七八九十]+个?(?:天|日|周|星期|月|年)"
 )
@@ -308,9 +312,9 @@ _LEVEL = (
 )
 # 其他都符合 / 没有第十条的任何情形: every fact not mentioned takes its favourable value. Nothing else fills
 # a fact the question does not state.
-_ALL_ELSE_FINE = re.compile(
+ALL_ELSE_FINE = re.compile(
     r"(?:其他|其余|别的)(?:的|方面|条件|各项)*(?:都|均|也)?(?:符合|满足|没问题|没有问题|合规|正常|ok)"
-    r"|各方面(?:条件)?(?:都|均)?(?:符合|满足|没问题|合规)|没有第十条(?:的|所列)?(?:任何)?情形"
+    r"|各方面(?:条件)?(?:都|均)?(?:符合|满足|没问题|合规)|(?:没有|不存在|不涉及)第十条(?:的|所列|规定的)?(?:任何)?情形"
 )
 _KIND_UNSAID = re.compile(r"新建(?:还是|或者|或|/|、)升级")
 _KIND_OTHER = re.compile(
@@ -463,6 +467,11 @@ def _dates(t: str) -> list[_Span]:
             if m["rm"] and m["rp"] and not m["rd"]:  # 明年3月底 → 明年3月31日
                 value = written = m["ry"] + _month_part(int(m["rm"]), m["rp"])
             kind = "rel"
+        elif m["within"]:
+            value, kind = written, "rel"
+        elif m["cmd"]:
+            day = f"{to_int(m['d8'])}日" if m["d8"] else ""
+            value, kind = f"今年{to_int(m['m8'])}月{day}", "rel"
         elif m["week"] or m["later"]:
             if m["later"] and _COUNTED_FROM.search(t, 0, m.start()):
                 continue
@@ -505,7 +514,12 @@ def _dates(t: str) -> list[_Span]:
             and _LINK.fullmatch(t, first.end, second.start)
             and (year := _YEAR_WORD.match(first.written))
         ):
-            written = year[0] + ("年" if year[0][0].isdigit() else "") + second.written
+            prefix = year[0]
+            first_month = re.search(r"年\s*(\d{1,2})\s*月", first.written)
+            later = re.match(r"(\d{1,2})月", second.written)
+            if prefix.isdigit() and first_month and later and int(later[1]) < int(first_month[1]):
+                prefix = str(int(prefix) + 1)  # 2026年12月到1月: January of the next year
+            written = prefix + ("年" if prefix[0].isdigit() else "") + second.written
             kept[i] = _Span(second.start, second.end, written, first.kind, written)
     return kept
 
@@ -561,7 +575,10 @@ def _amounts(raw: str, t: str, dates: list[_Span]) -> list[_Span]:
         masked[m.start() : m.end()] = "□" * (m.end() - m.start())
     a = "".join(masked)
     out = []
+    taken = 0
     for m in _AMOUNT.finditer(a):
+        if m.start() < taken:
+            continue  # inside an amount already widened (2百30万)
         unit, yuan, cn = m["unit"], m["yuan"] or m["foreign"], m["cn"]
         if cn is not None:
             if "万" not in cn and "亿" not in cn and yuan not in ("元", "块钱", "圆") and not m["foreign"]:
@@ -570,8 +587,22 @@ def _amounts(raw: str, t: str, dates: list[_Span]) -> list[_Span]:
             continue
         if _BOUND_AFTER.match(a, m.end()) or _BOUND_BEFORE.search(a, 0, m.start()):
             continue  # 200万以上, 不超过200万: a bound, not the project's figure
-        out.append(_Span(m.start(), m.end(), raw[m.start() : m.end()].strip()))
+        start, end = m.start(), m.end()
+        while start > 0 and a[start - 1] in _NUMERIC:  # 2百30万: the pattern stops at 百
+            start -= 1
+        if tail := _AMOUNT_TAIL.match(a, end):  # 150万零1元, 二百万零一分
+            end = tail.end()
+        if end < len(a) and a[end] in "分角" and "零" in a[start:end]:  # 二百万零一分, not 230万分两期
+            end += 1
+        taken = end
+        out.append(_Span(start, end, raw[start:end].strip()))
     return out
+
+
+# Characters an amount is written in: an amount the pattern read only part of is widened over them, so
+# the calculator reads the whole (or refuses it), never a fragment.
+_NUMERIC = "0123456789.零〇一二两三四五六七八九十百千万亿佰仟拾"
+_AMOUNT_TAIL = re.compile(r"零[0-9零〇一二两三四五六七八九十百千佰仟拾.]+[元分角块]?")
 
 
 # --- the extractor ----------------------------------------------------------------------------------
@@ -687,7 +718,7 @@ class Extractor:
         elif rule == "validity":
             inputs = self._validity(x, follow_up=False)
             decidable = ("date" in inputs and (bool(_DOCUMENT.search(x.t)) or self._bare_validity(x))) or (
-                bool(_DOCUMENT.search(x.t)) and bool(_VALID_NOW.search(x.t)) and not _ASKS_WHEN.search(x.t)
+                bool(_DOCUMENT.search(x.t)) and bool(_VALID_NOW.search(x.t)) and not ASKS_WHEN.search(x.t)
             )
         else:
             decidable = bool(_DECIDES[rule] & self._inputs(x, rule, follow_up=False).keys())
@@ -715,7 +746,10 @@ class Extractor:
         else:
             inputs = self._inputs(x, rule, follow_up=follow_up)
         missing = tuple(k for k in REQUIRED.get(rule, ()) if k not in inputs)
-        on = None if rule in ("validity", "self_evaluation") else self._on(x)
+        on = None if rule == "validity" else self._on(x)
+        if rule == "self_evaluation":
+            on = inputs.pop("_on", None)  # 2027年7月1日做自评价: the day asked about, after the project's dates
+        problem = inputs.pop("_problem", problem)
         return Extraction(rule, MappingProxyType(inputs), missing, on=on, problem=problem)
 
     def _inputs(self, x: _Text, rule: str, *, follow_up: bool) -> dict[str, Any]:
@@ -767,8 +801,15 @@ class Extractor:
         one amount without a role. Amounts of something else (年运维费, 合同金额) are no total; several without
         a role (一期120万二期110万) are a problem for the asker, not a guess."""
         roles = self._roles(x)
+        changes = [a.value for a, (r, _) in roles.items() if r in ("increase", "new_content")]
         for wanted in ("total", "sum"):
             found = next((a for a, (r, _) in roles.items() if r == wanted), None)
+            if found is not None and changes:  # 总投资190万，追加20万: which total is asked about?
+                shown = "、".join(changes)
+                return {"total": found.value}, (
+                    f"问题中除总投资{found.value}外还有追加或新增的金额（{shown}），无法确定按哪个总投资判断；"
+                    "请直接说明调整后的总投资，如“总投资210万元”。"
+                )
             if found is not None:
                 return {"total": found.value}, None
         candidates = [a for a, (r, _) in roles.items() if r is None]
@@ -787,6 +828,13 @@ class Extractor:
     def _adjustment(self, x: _Text) -> dict[str, Any]:
         inputs: dict[str, Any] = {}
         roles = {a: r for a, (r, _) in self._roles(x).items()}
+        for role in ("increase", "decrease", "new_content", "savings"):
+            several = [a.value for a, r in roles.items() if r == role]
+            if len(several) > 1:  # 增加了两次，一次80万一次90万: a sum is the asker's to state
+                inputs["_problem"] = (
+                    f"问题中有多个{INPUTS['adjustment'][role]}金额（{'、'.join(several)}），无法确定合计；"
+                    f"请直接说明{INPUTS['adjustment'][role]}的合计，如“增加170万”。"
+                )
         if "total" not in roles.values():  # 1000万的项目增加150万: the figure without a role is the total
             first = next((a for a, r in roles.items() if r == "sum"), None) or next(
                 (a for a, r in roles.items() if r is None), None
@@ -796,6 +844,12 @@ class Extractor:
         for amount, role in roles.items():
             if role in INPUTS["adjustment"] and role not in inputs:
                 inputs[role] = amount.value
+        unread = [a.value for a, r in roles.items() if r is None]
+        if unread and "_problem" not in inputs:  # 一次80万一次90万: what is the second figure?
+            inputs["_problem"] = (
+                f"问题中的金额（{'、'.join(unread)}）看不出是增加、减少还是新增的投资，无法计算；"
+                "请分别写明，如“概算1000万，增加170万，其中新增50万”。"
+            )
         inputs |= self._flags(x, self._estimate_cues)
         if _GOAL_SAME.search(x.t):
             inputs["goal_unchanged"] = True
@@ -843,7 +897,7 @@ class Extractor:
         facts = self._flags(x, self._fact_cues)
         # Only the asker fills what is not said (其他都符合): a fact left unsaid stays unknown, and the
         # calculator reports what it needs.
-        if _ALL_ELSE_FINE.search(x.t):
+        if ALL_ELSE_FINE.search(x.t):
             for k in self._facts:
                 if k not in facts and not (kind == "新建" and k in self._upgrade_only):
                     facts[k] = self._favourable[k]
@@ -867,7 +921,10 @@ class Extractor:
             elif role not in inputs:
                 inputs[role] = span.value
         if "accepted" not in inputs and unassigned:
-            inputs["accepted"] = unassigned[0].value
+            inputs["accepted"] = unassigned.pop(0).value
+        later = [s for s in unassigned if s.start > x.dates[0].start]
+        if "accepted" in inputs and later:
+            inputs["_on"] = later[0].written
         return inputs
 
     def _flags(self, x: _Text, cues: list[tuple[str, re.Pattern[str], bool, str]]) -> dict[str, bool]:

@@ -15,15 +15,11 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import explain
-from .errors import ConfigError, RequestError
+from .errors import ConfigError, InvalidQuestion
 
 MAX_QUESTION = 2000
 # Bidirectional overrides reorder what a reader sees against what is stored: no question needs them.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-class InvalidQuestion(RequestError):
-    """Input that is not a question the assistant can read: empty, too long, binary."""
 
 
 def check_question(question: object) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import ConfigError
+from .references import TITLE_MARKS
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -35,10 +36,16 @@ _DIGITS = re.compile(r"\d+(?:\.\d+)?")
 _CN_NUMBER = re.compile(
     r"[零〇一二两三四五六七八九十百千万亿]{2,}|百分之[零〇一二两三四五六七八九十百]+|[一二两三四五六七八九十]+(?:年|个月|日|天|周|倍|成)"
 )
-_TITLES = re.compile(r"《([^》]{1,60})》")
 # Words that carry a verdict: a rewrite may use one only where the answer already does, so it can
 # neither flip "需要" into "不需要" nor add "长期有效".
 _POLARITY = (
+    "没有必要",
+    "不必要",
+    "免于",
+    "无须",
+    "不须",
+    "可免",
+    "应",
     "不需要",
     "无需",
     "不必",
@@ -84,12 +91,14 @@ def check_rewrite(text: str, answer: Answer, question: str) -> list[str]:
         if not any(m.group(1) in s for s in source):
             problems.append(f"引文“{m.group(1)[:30]}”不是所标条文的原文")
             break
-    known = unicodedata.normalize("NFKC", answer.answer + question)
+    known = unicodedata.normalize("NFKC", answer.answer)
     plain = unicodedata.normalize("NFKC", _TAG.sub("", text))
-    new_numbers = [n for n in _DIGITS.findall(plain) + _CN_NUMBER.findall(plain) if n not in known]
+    numbers = set(_DIGITS.findall(known))  # whole numbers: 20 is not in 2026 or 200
+    new_numbers = [n for n in _DIGITS.findall(plain) if n not in numbers]
+    new_numbers += [n for n in _CN_NUMBER.findall(plain) if n not in known]
     if new_numbers:
         problems.append(f"出现了回答中没有的数字“{new_numbers[0]}”")
-    new_titles = [t for t in _TITLES.findall(text) if f"《{t}》" not in answer.answer]
+    new_titles = [t for t in TITLE_MARKS.findall(text) if f"《{t}》" not in answer.answer]
     if new_titles:
         problems.append(f"提到了回答中没有的文件《{new_titles[0]}》")
     flipped = [w for w in _POLARITY if w in plain and w not in known]

@@ -19,6 +19,12 @@ _REF = re.compile(
 
 _BARE = re.compile(rf"^{_N}$")
 MAX_NUMBER = 9999  # no statute comes near; bigger numbers are typing errors
+TITLE_MARKS = re.compile(r"《([^》]{1,60})》")  # a title as written in 书名号
+
+
+def number_error(written: str) -> str:
+    """What to say about 第0条 or 第10000条."""
+    return f"条文编号“{written.strip()}”无效：编号从 1 开始，且不超过 {MAX_NUMBER}。"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .errors import ConfigError, RequestError
 from .guard import MAX_QUESTION, check_question
 from .index import Entry, Expected, Index, expected, open_index, unit_entry
 from .numerals import CN_DIGITS, to_int
-from .references import MAX_NUMBER, UnitRef
+from .references import MAX_NUMBER, UnitRef, number_error
 from .structure import Document, SubItem, Unit
 from .tokenizer import Lexicon, Tokenizer
 
@@ -131,8 +131,8 @@ class SearchResult:
 _N = rf"[0-9{CN_DIGITS}]+"
 _ARTICLE_REF = re.compile(
     rf"(?P<di>第\s*)?(?P<art>{_N})\s*条(?:之(?P<suf>{_N}))?"
-    rf"(?:\s*第\s*(?P<para>{_N})\s*款)?"
-    rf"(?:\s*(?:第\s*)?\(\s*(?P<item>{_N})\s*\)\s*项?|\s*第\s*(?P<item2>{_N})\s*项)?"
+    rf"(?:\s*第?\s*(?P<para>{_N})\s*款)?"
+    rf"(?:\s*(?:第\s*)?\(\s*(?P<item>{_N})\s*\)\s*项?|\s*第?\s*(?P<item2>{_N})\s*项)?"
     rf"(?:\s*第\s*(?P<sub>{_N})\s*目)?"
 )
 _FILLER = re.compile(r"(?:的规定|规定的|中的|里的|的|中|里|内|之)\s*$")
@@ -145,15 +145,18 @@ class Reference:
     ref: UnitRef
     doc_id: str
     span: tuple[int, int]
-    error: str | None = None  # a number no statute has (第0条, 第10000条)
+    error: str | None = None  # a number no statute has (第0条, 第10000条), or an unknown document
+    unknown_document: bool = False  # the error is a name that is no known document
 
 
 _DOC_SUFFIX = re.compile(r"(?:法|法典|条例|办法|规定|细则|决定|意见|通知|规则|号|号文|》)$")
-# Words that may stand just before a document's short name without making it part of a longer title:
-# 按照办法, 本办法, 这个办法, 根据《办法》.
-_LEAD = r"按照|根据|依据|依照|遵照|对照|参照|关于|看看|查查|这个|这部|那个|我们的|的|和|与|及|或|、|，|,|：|:|《|》|\s"
-_BEFORE_NAME = re.compile(rf"(?:{_LEAD}|本|该|此|这|市)$")
-_LEAD_WORD = re.compile(_LEAD)
+# Words that end another document's title before a short name: 数据安全管理办法 and 公共数据管理办法 end
+# with 办法 but are not ours; 按办法, 新办法, 政务信息化项目管理办法, 国家审计法 are read as named.
+_TITLE_WORD = re.compile(
+    r"(?:管理|暂行|实施|安全|保护|保密|监督|公共|数据|资源|交易|财务|资产|考核|使用|运行|运营|民)$"
+)
+# Where a written name starts: after a lead verb or punctuation (我们按照数据安全管理办法 → 数据安全管理办法).
+_NAME_START = re.compile(r"按照|根据|依据|依照|遵照|对照|参照|关于|看看|查查|查一下|[，,：:、\s]")
 _NAME_RUN = re.compile(r"《?[\w〔〕()\[\]]+》?$")
 _ASKING = re.compile(r"^(?:请问|我想问|想问|问一下|关于|根据|按照|依据|对照|查一下|查询|看看)+")
 _ONLY_ASKING = re.compile(
@@ -191,16 +194,16 @@ class Router:
             return None, None
         run = _NAME_RUN.search(tail)
         candidate = _ASKING.sub("", run.group(0) if run else tail)
-        cut = max((m.end() for m in _LEAD_WORD.finditer(candidate.rstrip("》"))), default=0)
-        candidate = candidate[cut:] or candidate  # 我们按照数据安全管理办法 → 数据安全管理办法
+        cut = max((m.end() for m in _NAME_START.finditer(candidate.rstrip("》"))), default=0)
+        candidate = candidate[cut:] or candidate
         try:
             return self.corpus.resolve(candidate).id, None
         except RequestError as exc:
             return None, str(exc)
 
     def _longer_name(self, key: str, name: str, doc: str) -> bool:
-        """Whether a short name (办法) ends a longer one that is not this document's: 数据安全管理办法
-        ends with 办法 but names another document, while 建设管理办法 and 按照办法 are ours."""
+        """Whether a short name (办法) ends another document's title: the words before it that are not
+        part of this document's own title end like a title (数据安全管理办法), and are not ours."""
         if len(name) > 4:  # a full title or 文号 is never the tail of another name
             return False
         titles = [normalize_name(t) for t in (self.corpus.meta(doc).title, *self.corpus.meta(doc).aliases)]
@@ -208,8 +211,7 @@ class Router:
         shared = max(
             k for k in range(len(before) + 1) if any(t.endswith(before[len(before) - k :] + name) for t in titles)
         )
-        rest = _ASKING.sub("", before[: len(before) - shared])
-        return bool(rest) and not _BEFORE_NAME.search(rest)
+        return bool(_TITLE_WORD.search(before[: len(before) - shared]))
 
     def _name_anywhere(self, text: str) -> str | None:
         key = normalize_name(text)
@@ -227,7 +229,8 @@ class Router:
             before, after = text[: m.start()], text[m.end() :]
             named, error = self._document_before(before)
             starts_clause = not before.strip() or before.rstrip()[-1] in ",，。;；:：、?？!！ "
-            bare = starts_clause and m.group("art").isdigit()
+            # 21条第1款, 十九条 (the whole question), 二十一条第二款: no 第, but nothing else it could be
+            bare = starts_clause and (m.group("art").isdigit() or not before.strip())
             detailed = any(m.group(g) for g in ("para", "item", "item2"))
             if not (m.group("di") or named or error or (bare and (detailed or _ONLY_ASKING.match(after)))):
                 continue  # '有一条规定', '3条规定都适用吗' name no article
@@ -238,9 +241,10 @@ class Router:
             doc = named or (found[-1].doc_id if found else None) or self._name_anywhere(text)
             doc = doc or default or self.corpus.primary
             if error is None and any(v is not None and not 1 <= v <= MAX_NUMBER for v in numbers.values()):
-                error = f"条文编号“{m.group(0).strip()}”无效：编号从 1 开始，且不超过 {MAX_NUMBER}。"
+                error = number_error(m.group(0))
             if error:
-                found.append(Reference(UnitRef(article=1, document=doc), doc, m.span(), error))
+                unknown = named is None  # the name before the reference failed to resolve
+                found.append(Reference(UnitRef(article=1, document=doc), doc, m.span(), error, unknown))
                 continue
             ref = UnitRef(
                 article=numbers["art"],  # type: ignore[arg-type]
@@ -256,6 +260,23 @@ class Router:
                     found.append(Reference(UnitRef(article=n, document=doc), doc, (previous.span[1], m.start())))
             found.append(Reference(ref, doc, m.span()))
         return found
+
+
+def referenced_units(
+    corpus: Corpus, references: list[Reference]
+) -> tuple[list[tuple[tuple[Document, Unit], Reference]], list[str]]:
+    """The units the references name, and, for those naming none, what to tell the asker."""
+    found: list[tuple[tuple[Document, Unit], Reference]] = []
+    notices: list[str] = []
+    for reference in references:
+        if reference.error:
+            notices.append(reference.error)
+            continue
+        try:
+            found.append((resolve_reference(corpus, reference), reference))
+        except RequestError as exc:
+            notices.append(str(exc))
+    return found, notices
 
 
 def resolve_reference(corpus: Corpus, reference: Reference) -> tuple[Document, Unit]:
@@ -352,6 +373,8 @@ class Retriever:
             return list(self.corpus.documents)
         if isinstance(scope, str) and scope.strip() == "primary":
             return [self.corpus.primary]
+        if not isinstance(scope, str | list | tuple):
+            raise RequestError("检索范围应为文件名称或名称列表：all（全部文件）、primary（仅办法）或文件名称。")
         names = [scope] if isinstance(scope, str) else list(scope)
         if not names or any(not isinstance(n, str) or not n.strip() for n in names):
             raise RequestError("检索范围为空：请写 all（全部文件）、primary（仅办法）或文件名称。")
@@ -372,7 +395,7 @@ class Retriever:
         route: bool = True,
     ) -> SearchResult:
         """Ranked units for a question; a question that names articles gets exactly those units."""
-        query = check_query(query)
+        query = check_question(query)
         if mode not in ("hybrid", "bm25", "dense"):
             raise RequestError(f"检索方式“{mode}”无效：应为 hybrid、bm25 或 dense。")
         if not isinstance(k, int) or not 1 <= k <= MAX_K:
@@ -393,16 +416,8 @@ class Retriever:
 
     def _routed(self, query: str, references: list[Reference]) -> SearchResult:
         hits: list[Hit] = []
-        notices: list[str] = []
-        for reference in references:
-            if reference.error:
-                notices.append(reference.error)
-                continue
-            try:
-                doc, unit = resolve_reference(self.corpus, reference)
-            except RequestError as exc:
-                notices.append(str(exc))
-                continue
+        found, notices = referenced_units(self.corpus, references)
+        for (doc, unit), reference in found:
             if isinstance(unit, SubItem):  # 目 are indexed with their 项
                 doc, unit = self.corpus.lookup(replace(reference.ref, subitem=None), reference.doc_id)
             entry = self._by_id.get(unit.id) or unit_entry(doc, unit)
@@ -560,12 +575,6 @@ def hit_document(hit: Hit, result: SearchResult) -> LCDocument:
         "relevant": result.relevant,
     }
     return LCDocument(page_content=hit.entry.text, metadata=metadata, id=hit.entry.id)
-
-
-def check_query(query: str) -> str:
-    """Questions the retriever can take: the answer engine's input check (non-empty text, not binary,
-    at most MAX_QUESTION characters)."""
-    return check_question(query)
 
 
 def prepare(settings: Settings, corpus: Corpus) -> tuple[Tokenizer, Embedder, Expected]:

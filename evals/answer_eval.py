@@ -35,6 +35,7 @@ DATASETS = (
     ("in_scope_heldout.jsonl", "cited"),
     ("out_of_scope_heldout.jsonl", "refused"),
 )
+AS_OF = "2026-11-26"
 GATED = ("retrieval_dev.jsonl", "calculators_dev.jsonl", "out_of_scope_dev.jsonl")
 
 
@@ -53,7 +54,8 @@ def run_batch(lines: list[str], extra: Sequence[str] = ()) -> tuple[list[dict[st
     """The CLI in a subprocess, exactly as an evaluation suite calls it; (records, wall seconds)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ask", "--json", "--batch", "-", *extra],
+        # Items without their own as_of speak for 2026-11-26, so the figures do not move with the calendar.
+        [sys.executable, "-m", "assistant.cli", "ask", "--json", "--batch", "-", "--as-of", AS_OF, *extra],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,

@@ -147,7 +147,8 @@ TODAY = date(2026, 11, 26)
 @pytest.fixture(scope="session")
 def engine(retriever, calculators, default_corpus: Corpus):
     from assistant.answer import Assistant
+    from assistant.extract import Extractor
     from assistant.guard import Guard
 
     guard = Guard.load(Settings(extra_docs=None).guard_path)
-    return Assistant(default_corpus, retriever, calculators, guard, today=lambda: TODAY)
+    return Assistant(default_corpus, retriever, calculators, Extractor(calculators.rules), guard, today=lambda: TODAY)

@@ -236,10 +236,17 @@ AS_OF = date(2026, 11, 26)
         # weeks and counted days from the as-of date (a Thursday)
         ("下周", date(2026, 11, 30), date(2026, 12, 6)),
         ("本周", date(2026, 11, 23), date(2026, 11, 29)),
+        ("下周三", date(2026, 12, 2), date(2026, 12, 2)),
+        ("下星期日", date(2026, 12, 6), date(2026, 12, 6)),
+        ("这周末", date(2026, 11, 28), date(2026, 11, 29)),
         ("5天后", date(2026, 12, 1), date(2026, 12, 1)),
         ("一周后", date(2026, 12, 3), date(2026, 12, 3)),
         ("两个月后", date(2027, 1, 26), date(2027, 1, 26)),
         ("3年后", date(2029, 11, 26), date(2029, 11, 26)),
+        ("大后天", date(2026, 11, 29), date(2026, 11, 29)),
+        ("10天内", AS_OF, date(2026, 12, 6)),
+        ("未来一周", AS_OF, date(2026, 12, 3)),
+        ("三个月之内", AS_OF, date(2027, 2, 26)),
         # bounds: 之后 starts the next day, 起 on the day; 之前 ends the day before, from the as-of date
         ("2026年11月30日之后", date(2026, 12, 1), date(2100, 12, 31)),
         ("2026年11月以后", date(2026, 11, 1), date(2100, 12, 31)),  # 以后 includes the month itself
@@ -267,7 +274,7 @@ def test_dates(text: str, start: date, end: date) -> None:
         ("2026年12月到2026年11月", "结束早于开始"),
         ("截至明后年", "无法识别"),
         ("", "为空"),
-        ("下周三", "无法识别"),
+        ("下下周", "无法识别"),
         ("2026年13月", "不是存在的日期"),
         ("2026年11月中", "无法识别"),  # not silently the whole month
         ("2" * 100, "太长"),

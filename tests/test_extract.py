@@ -663,7 +663,12 @@ ON: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("办法2024年12月1日起施行，我们项目总投资230万要监理吗", "supervision", {"total": "230万"}, None),
     # validity and self-evaluation keep their dates as inputs
     ("明年这个办法还有效吗", "validity", {"date": "明年"}, None),
-    ("项目2025年6月验收，明年做自评价来得及吗", "self_evaluation", {"accepted": "2025年6月"}, None),
+    (
+        "项目2025年6月验收，明年做自评价来得及吗",
+        "self_evaluation",
+        {"accepted": "2025年6月"},
+        "明年",
+    ),  # the day asked about
 ]
 
 
@@ -946,3 +951,53 @@ def test_wants_nothing_when_the_facts_are_there(extractor: Extractor) -> None:
 def test_extraction_defaults_keep_the_three_field_form() -> None:
     bare = Extraction("validity", {}, ())
     assert (bare.on, bare.problem) == (None, None)
+
+
+# --- second round of testers' findings ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "inputs"),
+    [
+        ("总投资2百30万的项目要监理吗", {"total": "2百30万"}),  # not the 30万 at its end
+        ("概算1千万，增加1百60万，能自行调整吗", {"total": "1千万", "increase": "1百60万"}),
+        ("概算1000万，增加150万零1元，能自行调整吗", {"total": "1000万", "increase": "150万零1元"}),
+        ("总投资二百万零一分要监理吗", {"total": "二百万零一分"}),  # captured whole, so it is refused whole
+        ("总投资230万分两期要监理吗", {"total": "230万"}),
+    ],
+)
+def test_amounts_are_read_whole_never_a_fragment(extractor, question, inputs) -> None:
+    assert dict(extractor.extract(question).inputs) == inputs
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("概算1000万，增加了两次，一次80万一次90万，能自行调整吗？", "看不出是增加、减少还是新增"),
+        ("总投资190万，追加20万后要监理吗", "还有追加或新增的金额（20万）"),
+    ],
+)
+def test_figures_that_cannot_be_placed_are_a_problem(extractor, question, said) -> None:
+    extraction = extractor.extract(question)
+    assert extraction.problem and said in extraction.problem
+
+
+@pytest.mark.parametrize(
+    ("question", "date_text"),
+    [
+        ("办法十二月一日还有效吗？", "今年12月1日"),
+        ("办法十二月还有效吗", "今年12月"),
+        ("办法10天内有效吗", "10天内"),
+        ("办法未来一周有效吗", "未来一周"),
+        ("大后天办法还有效吗", "大后天"),
+    ],
+)
+def test_more_validity_dates(extractor, question, date_text) -> None:
+    extraction = extractor.extract(question)
+    assert extraction.rule == "validity" and extraction.inputs["date"] == date_text
+    parse_date(date_text, as_of=date(2026, 11, 26))
+
+
+def test_the_day_a_self_evaluation_question_asks_about(extractor) -> None:
+    extraction = extractor.extract("项目2025年6月30日验收运行，2027年7月1日做自评价还来得及吗？")
+    assert dict(extraction.inputs) == {"accepted": "2025-06-30"} and extraction.on == "2027年7月1日"

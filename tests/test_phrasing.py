@@ -57,6 +57,9 @@ def test_a_faithful_rewrite_leads_and_the_evidence_stays(deterministic) -> None:
         (GOOD + "该办法长期有效。", "判断词“长期有效”"),
         (GOOD + "另请参照《政府投资条例》。", "文件《政府投资条例》"),
         ("需要。【办法 第十九条】规定“有效期至 2026-11-30”。", "不是所标条文的原文"),
+        (GOOD + "超过20万元门槛的都要监理。", "数字“20”"),  # not read inside 2026 or 200
+        (GOOD + "其实没有必要实行监理。", "判断词“没有必要”"),
+        (GOOD + "小项目可免于监理。", "判断词“免于”"),
     ],
 )
 def test_an_unfaithful_rewrite_falls_back_with_a_warning(deterministic, rewrite, reason) -> None:
@@ -149,7 +152,13 @@ def test_the_engine_uses_the_phraser_but_never_for_refusals(engine, stub) -> Non
 
     server, handler = stub
     phrased = Assistant(
-        engine.corpus, engine.retriever, engine.calculators, engine.guard, phraser=_phraser(server), today=engine.today
+        engine.corpus,
+        engine.retriever,
+        engine.calculators,
+        engine.extractor,
+        engine.guard,
+        phraser=_phraser(server),
+        today=engine.today,
     )
     assert phrased.ask(QUESTION).answer.startswith(GOOD)
     refused = phrased.ask("包头今天天气怎么样？")
@@ -165,3 +174,22 @@ def test_settings_switch_the_llm_on(engine, monkeypatch, stub) -> None:
     monkeypatch.setenv("REGASSIST_LLM_BASE_URL", f"http://{host}:{port}/v1")
     settings = Settings()
     assert settings.llm_base_url and Phraser.from_settings(settings).name == settings.llm_model
+
+
+def test_an_answer_without_a_verdict_is_never_rewritten(engine, stub) -> None:
+    from assistant.answer import Assistant
+
+    server, handler = stub
+    phrased = Assistant(
+        engine.corpus,
+        engine.retriever,
+        engine.calculators,
+        engine.extractor,
+        engine.guard,
+        phraser=_phraser(server),
+        today=engine.today,
+    )
+    for question in ("项目分两期，一期120万二期110万，需要监理吗？", "项目要不要监理？"):
+        answer = phrased.ask(question)
+        assert answer.answer == engine.ask(question).answer
+    assert handler.requests == []

@@ -9,8 +9,9 @@ import pytest
 from assistant.config import PROJECT_ROOT
 from assistant.corpus import Corpus
 from assistant.errors import RequestError
+from assistant.guard import check_question
 from assistant.metrics import hit_at, mean
-from assistant.retrieve import Retriever, Router, check_query
+from assistant.retrieve import Retriever, Router
 
 PRIMARY = "baotou-2024-106"
 DATASETS = PROJECT_ROOT / "evals" / "datasets"
@@ -44,6 +45,16 @@ def _jsonl(name: str) -> list[dict]:
         ("按照办法第十九条", PRIMARY, 19, None, None),
         ("我们的办法第十条", PRIMARY, 10, None, None),
         ("依据《办法》第十条", PRIMARY, 10, None, None),
+        ("按办法第十九条", PRIMARY, 19, None, None),
+        ("我们单位按办法第十九条要监理吗", PRIMARY, 19, None, None),
+        ("那办法第十条呢", PRIMARY, 10, None, None),
+        ("新办法第十条", PRIMARY, 10, None, None),
+        ("现行办法第十条", PRIMARY, 10, None, None),
+        ("我想知道办法第十条", PRIMARY, 10, None, None),
+        ("政务信息化项目管理办法第十九条", PRIMARY, 19, None, None),
+        ("国家审计法第十条", "prc-audit-law", 10, None, None),
+        ("中国密码法第二十一条", "prc-cryptography-law", 21, None, None),
+        ("看一下档案法第十条", "prc-archives-law", 10, None, None),
     ],
 )
 def test_router_reads_references(default_corpus: Corpus, question, doc, article, paragraph, item) -> None:
@@ -105,6 +116,8 @@ def test_router_reads_traditional_characters_and_ranges(default_corpus: Corpus) 
         ("数据安全管理办法第十条", "未找到文件“数据安全管理办法”"),
         ("我们单位按照数据安全管理办法第十条", "未找到文件“数据安全管理办法”"),
         ("民法典第十九条", "未找到文件“民法典”"),
+        ("中华人民共和国民法典第十九条", "未找到文件“中华人民共和国民法典”"),
+        ("上海市公共数据管理办法第十条是什么？", "未找到文件“上海市公共数据管理办法”"),
     ],
 )
 def test_router_never_guesses_an_unknown_document(retriever: Retriever, question: str, message: str) -> None:
@@ -256,7 +269,7 @@ HIT5_GATE = 0.97
 )
 def test_bad_questions_are_refused_clearly(query: str, message: str) -> None:
     with pytest.raises(RequestError, match=message):
-        check_query(query)
+        check_question(query)
 
 
 # --- langchain ---------------------------------------------------------------------------------
