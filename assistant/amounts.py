@@ -35,7 +35,8 @@ _TRADITIONAL = str.maketrans("萬億兩貳參陸", "万亿两贰叁陆")
 _APPROXIMATE = re.compile(rf"^(?:约|大约|近|将近|差不多)|[\d{_CN}](?:多|余|来)[万亿元千百]|(?:左右|上下)$")
 _YUAN = ("块钱", "块", "圆")
 # 200万3 means 200万3千 to some and 200万零3 to others: refused rather than guessed.
-_ELIDED = re.compile(r"[万亿]\d+(?:\.\d+)?$")
+# 200万3 may mean 2,000,003 or 2,003,000; 200万5000元 fills the 万's four places and is plain.
+_ELIDED = re.compile(r"万\d{1,3}(?:\.\d+)?$|亿\d{1,7}(?:\.\d+)?$")
 
 
 def _normalize(text: str) -> str:

@@ -58,12 +58,17 @@ _THIS_ONLY = re.compile(
 # "这条", "该条", "它" (not 其它) — the unit or document the last turn was about.
 _THIS = re.compile(r"这一?条|该条|本条|此条|这个条文|这个规定|这项规定|(?<!其)它|这个文件|这部法|该法|这个法")
 # "这条还有效吗？" — a validity question about the last topic (not "这条适用于哪些项目" or "何时施行").
+_THIS_DOC = re.compile(r"这部法律?|该法|这个法|本法|这个文件|该文件")
 _STILL_VALID = re.compile(r"有效|失效|生效了|管用|能用|作废|过期|废止")
 # Follow-ups that keep the last calculation's inputs: "那如果是150万呢？", "改成2027年3月".
 _ELLIPSIS = re.compile(
     r"^(?:那|那么|如果|要是|假如|假设|换成|改成|若|倘若|再)|呢\s*[?？。]*$|如果|要是|假如|改成|换成|改为"
 )
+_WAS_IT = re.compile(r"是.{1,16}(?:发布|印发|出台|施行|实施|生效)的(?:吗|么|嘛)")
+_CHANGE = re.compile(r"如果|要是|假如|假设|改成|换成|改为|若是|倘若")
 _NOW = re.compile(r"^(?:那|那么)?\s*(?:现在|今天|目前|当前|眼下)\s*(?:呢|的话呢?|怎么样)?\s*[?？。]*$")
+_PROJECT_EVENT = re.compile(r"验收|投入运行|投运|上线|运行")
+_CLASSIFIED = re.compile(r"(?<!非)涉密|保密项目")
 _NOT_LIVE = re.compile(r"(?:尚未|还没有?|还未|没有|未)(?:正式)?(?:投入运行|投运|上线|运行)")
 # A law named without 《》 (劳动合同法规定…): if it is no known document, the question is not ours.
 _LAW_NAME = re.compile(
@@ -77,6 +82,7 @@ _ABOUT = re.compile(
     r"(?P<number>文号|发文字号|几号文)|(?:一共|总共|共)(?:有)?(?:几|多少)条|有(?:几|多少)条(?:条文)?\s*[?？。]*$|多少个条款"
     r"|(?:谁|哪个(?:单位|部门|机关))(?:发布|印发|制定|出台|发)的?|发布(?:单位|机关|时间|日期)"
     r"|(?:什么时候|何时|哪天|从什么时候)(?:开始)?(?:发布|印发|出台|施行|实施|生效|失效|到期|作废|废止)|施行日期|生效日期|有效期"
+    r"|是.{1,16}(?:发布|印发|出台|施行|实施|生效)的(?:吗|么|嘛)"
 )
 # A document as the subject of a question about dates or size (办法的施行日期, 这部法有几条).
 _DOCUMENT_WORD = re.compile(r"办法|文件|这部法|该法|本法|条例|法律|法规|规定")
@@ -264,6 +270,14 @@ class Assistant:
     # --- routing ----------------------------------------------------------------------------------
 
     def _route(self, text: str, topic: Topic, day: date, doc_ids: list[str]) -> Answer:
+        """One turn; a turn that is no calculation keeps the last calculation for a later "那150万呢？"."""
+        answer = self._turn(text, topic, day, doc_ids)
+        if answer.topic.rule is None and topic.rule is not None:
+            kept = replace(answer.topic, rule=topic.rule, inputs=topic.inputs, on=topic.on)
+            answer = replace(answer, topic=kept)
+        return answer
+
+    def _turn(self, text: str, topic: Topic, day: date, doc_ids: list[str]) -> Answer:
         normalized = self.normalize(text)
         if self.guard.manipulation(normalized):
             return self._refuse(text, day, "injection", self.guard.injection_refusal, topic)
@@ -274,6 +288,8 @@ class Assistant:
         if place:
             note = f"问题问的是其他地方的规定（“{place}”），不在本助手收录的文件中。"
             return self._out_of_scope(text, day, topic, note)
+        if _WAS_IT.search(normalized) and (about := self._about(text, normalized, day, topic, named)):
+            return about  # "办法是2025年1月1日施行的吗？": the date on record, not a validity check of that day
         parts = self._parts_of_topic(normalized, topic)
         if parts is not None:
             if not parts:
@@ -285,9 +301,18 @@ class Assistant:
             message = "这是按办法计算的问题，但所选的检索范围不含办法；请把范围设为 all 或 primary。"
             return replace(self._refuse(text, day, "calculator", message, topic), warnings=(message,))
         default = doc_ids[0] if len(doc_ids) == 1 else None
-        references = self.retriever.router.find(text, default)
+        router_text = text
+        if topic.doc_id and named is None and (_ELLIPSIS.search(normalized) or _THIS_DOC.search(normalized)):
+            default = topic.doc_id  # "第二十二条呢？" / "这部法第二十条" after a turn about 网络安全法
+            router_text = _THIS_DOC.sub("", normalized)
+        references = self.retriever.router.find(router_text, default)
         if fresh is not None and (not fresh.missing or fresh.problem):
             return self._calculate(text, normalized, day, fresh, topic, named, references)
+        if references and fresh is None and _STILL_VALID.search(normalized) and not ASKS_WHEN.search(normalized):
+            ref = next((r for r in references if not r.error), None)
+            if ref is not None:  # "第十九条还有效吗？": the validity of its document, the article kept
+                asked = Extraction("validity", {"document": ref.doc_id}, ())
+                return self._calculate(text, normalized, day, asked, topic, named, references)
         if references:
             outside = [
                 r for r in references if not r.error and r.doc_id in self.corpus.documents and r.doc_id not in doc_ids
@@ -302,7 +327,7 @@ class Assistant:
         about = self._about(text, normalized, day, topic, named)
         if about is not None:
             return about
-        if topic.rule and _ELLIPSIS.search(normalized) and len(normalized) <= 20 and carried is None and fresh is None:
+        if topic.rule and _CHANGE.search(normalized) and len(normalized) <= 20 and carried is None and fresh is None:
             message = (
                 f"没能从“{text}”读出要改变的条件。上一问用的是{_CALCULATOR_NAMES.get(topic.rule, topic.rule)}，"
                 f"请说明要改的是哪一项，例如“那如果总投资是150万呢？”。"
@@ -407,11 +432,20 @@ class Assistant:
             merged["document"] = named  # "那审计法呢？"
         if extraction.rule == "self_evaluation" and _NOT_LIVE.search(normalized):
             merged.pop("live", None)
+        on = extraction.on or topic.on
+        if (
+            extraction.rule == "self_evaluation"
+            and "accepted" in extraction.inputs
+            and "accepted" in topic.inputs
+            and not _PROJECT_EVENT.search(normalized)
+        ):  # "那2027年7月1日做还来得及吗？": the day asked about, not a new acceptance date
+            on = extraction.inputs["accepted"]
+            merged["accepted"] = topic.inputs["accepted"]
         return replace(
             extraction,
             inputs=merged,
             missing=tuple(k for k in extraction.missing if k not in merged),
-            on=extraction.on or topic.on,
+            on=on,
         )
 
     # --- answers ----------------------------------------------------------------------------------
@@ -466,9 +500,24 @@ class Assistant:
             except DateError as exc:
                 notes.append(f"{exc} 以下按 {day} 判断。")
             else:
-                asked = span.start
-                first = "" if span.is_day else f"（取其第一天 {asked}）"
+                asked = day if span.start <= day <= span.end else span.start  # 今年 is today, not 1 January
+                first = "" if span.is_day or asked == day else f"（取其第一天 {asked}）"
                 notes.append(f"问题问的是“{extraction.on}”的情况，以下按 {asked}{first} 判断。")
+        if _CLASSIFIED.search(normalized) and extraction.rule not in ("validity", "approval_route"):
+            clause = self.calculators.rules.approval_route.classified
+            problem = "涉密项目不适用本办法（第二条只适用于非涉密政务信息化项目），应按国家有关保密规定执行。"
+            return self._carry(
+                self._finish(
+                    text,
+                    asked,
+                    intent,
+                    [clause],
+                    lambda shown: [f"不适用：{problem}"] + [f"依据{q.tag}“{q.text}”" for q in shown],
+                    extra=[problem],
+                ),
+                extraction,
+                topic,
+            )
         try:
             if extraction.problem:
                 raise RequestError(extraction.problem)
@@ -505,11 +554,14 @@ class Assistant:
         if failures:  # a trace quotes every citation: one that fails withholds the whole calculation
             message = "规则数据与条文核验不一致，无法给出计算结果；请管理员检查 corpus/rules.toml。"
             warning = f"有 {len(failures)} 条引文未通过原文核验，已删除。"
-            answer = self._refuse(text, asked, intent, message)
+            answer = self._refuse(text, asked, intent, message, topic)
             return replace(answer, warnings=(message, warning), dropped=len(failures))
 
+        lapsed = [f"**注意：{w}**" for w in calc.warnings if "已失效" in w or "尚未施行" in w]
+
         def compose(shown: list[Quote]) -> list[str]:
-            body = [calc.conclusion, "**计算过程**", "\n".join(f"{i}. {t}" for i, t in enumerate(calc.trace, 1))]
+            trace = "\n".join(f"{i}. {t}" for i, t in enumerate(calc.trace, 1))
+            body = [calc.conclusion, *lapsed, "**计算过程**", trace]  # an expired 办法 is said right after the verdict
             if calc.assumptions:
                 body.append("**假设**（问题未说明，按此计算）\n\n" + "\n".join(f"- {a}" for a in calc.assumptions))
             main = _main_units(shown)

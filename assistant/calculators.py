@@ -569,6 +569,11 @@ class Calculators:
         elif in_force:
             during = asked if span.is_day else f"{asked} 期间"
             conclusion = f"有效。{during}，{name}在有效期内（{until}）。"
+        elif status == EXPIRED and span.start > as_of:  # a day still ahead: it will have expired by then
+            conclusion = (
+                f"已失效。{name}有效期至 {meta.expiry_date}，自 {meta.expiry_date + timedelta(days=1)} 起失效，"
+                f"所问的 {asked} 届时已不在有效期内；如届时已发布修订或延续的文件，以新文件为准。"
+            )
         elif status == EXPIRED:
             conclusion = (
                 f"已失效。{name}有效期至 {meta.expiry_date}，{asked} 已超出有效期；"

@@ -118,9 +118,9 @@ _NOT_AMOUNTS = re.compile(
 # `other` is money that is not the project's investment (年运维费, 合同金额, 监理费…): never a total unless
 # a total's word is said for it too; `sum` adds parts up (一期120万二期110万，合计230万).
 _ROLE = re.compile(
-    r"(?P<other>(?:年度?)?(?:运维(?:费用?|经费|服务费)|维护费用?|运营费用?)|合同(?:金额|总?价款?|额)|监理(?:服务)?费用?"
+    r"(?P<other>门槛|标准线|起点|限额|上限|下限|红线|(?:年度?)?(?:运维(?:费用?|经费|服务费)|维护费用?|运营费用?)|合同(?:金额|总?价款?|额)|监理(?:服务)?费用?"
     r"|采购(?:金额|价格?|额)|中标(?:价格?|金额|额)|成交(?:价格?|金额|额)|服务费用?|租赁费|设计费|咨询费)"
-    r"|(?P<new_content>新增|新加|新上|增设|新开发|新做)"
+    r"|(?P<new_content>新增|新加|新上|增设|新开发|新做|(?:增加|加|上)了?(?:一个|个|一些|几个|一套)?(?:新的?)?(?:模块|功能|子系统))"
     r"|(?P<savings>结余|节余|节约|节省|省下|剩余|剩下)"
     r"|(?P<total>概算总投资|批复概算|原概算|概算|总投资|投资总额|总预算|项目总?金额|预算|总额)"
     rf"|(?P<sum>合计|总计|一共|共计|总共|加起来|共(?=[\d{_CN_LEAD}]))"
@@ -468,6 +468,8 @@ def _dates(t: str) -> list[_Span]:
                 value = written = m["ry"] + _month_part(int(m["rm"]), m["rp"])
             kind = "rel"
         elif m["within"]:
+            if _COUNTED_FROM.search(t, 0, m.start()) or t[: m.start()].rstrip().endswith(("后", "起")):
+                continue  # 验收后两年内: a length counted from an event, not a date
             value, kind = written, "rel"
         elif m["cmd"]:
             day = f"{to_int(m['d8'])}日" if m["d8"] else ""
@@ -789,6 +791,8 @@ class Extractor:
             role = _last_role(t, max(start, floor), amount.start)
             if role[0] is None and (m := _ROLE_AFTER.match(t, amount.end)):
                 role = _last_role(t, m.start(), m.end())
+                if role[0] == "sum":  # 二期110万合计230万: 合计 names the amount after it, not before
+                    role = (None, "")
             if role[0] is None and (before := x.previous_clause(start)) and before[1] >= floor:
                 role = _last_role(t, max(before[0], floor), before[1])
             if role[0] is None and i and (part := _PARTS.search(t, x.amounts[0].end, amount.start)):

@@ -46,6 +46,8 @@ WAN = Decimal(10_000)
         ("１，０００万元", 1000 * WAN),  # full-width comma
         ("199.99万元", Decimal("1999900")),
         ("1亿2000万", Decimal(120_000_000)),
+        ("200万5000元", Decimal(2_005_000)),  # the 万's four places filled: plain
+        ("199万9千元", Decimal(1_999_000)),
         ("一亿二千万", Decimal(120_000_000)),
         ("一点五亿", Decimal(150_000_000)),
         ("2百万", 200 * WAN),

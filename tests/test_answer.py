@@ -521,3 +521,65 @@ def test_other_laws_and_exams_are_not_ours(engine) -> None:
     for question in ("劳动合同法规定试用期多长？", "监理工程师考试怎么报名？", "数据安全管理办法第十条是什么？"):
         answer = engine.ask(question)
         assert answer.abstained and answer.intent == "out_of_scope", question
+
+
+# --- third round of testers' findings ---------------------------------------------------------------
+
+
+def test_a_sum_without_a_comma_and_a_threshold_in_the_question(engine) -> None:
+    summed = engine.ask("一期120万二期110万合计230万需要监理吗？")
+    assert summed.calculation.outcome["supervision_required"] is True
+    premise = engine.ask("监理门槛是不是150万？")
+    assert premise.calculation is None and "不是项目总投资" in premise.answer and "200万元及以上" in premise.answer
+
+
+def test_a_length_of_time_is_not_a_date(engine) -> None:
+    answer = engine.ask("自评价是验收后两年内做吗？")
+    assert answer.calculation is None and first(answer)[:2] == ("baotou-2024-106", 23)
+
+
+def test_a_new_module_is_new_content(engine) -> None:
+    answer = engine.ask("概算1000万，增加了一个新功能60万，能自己调吗？")
+    assert answer.calculation.outcome["self_adjust_allowed"] is False  # 60万 > 5% of 1000万
+
+
+def test_the_day_a_self_evaluation_follow_up_asks_about(engine) -> None:
+    _, b = converse(engine, ["项目2025年6月30日验收并投入运行，什么时候做自评价？", "那2027年7月1日做还来得及吗？"])
+    assert b.calculation.outcome["window_start"] == "2026-06-30" and b.calculation.outcome["in_window"] is False
+    this_year = engine.ask("项目2025年12月20日验收并投入运行，今年要做自评价吗？")
+    assert this_year.as_of == date(2026, 11, 26)  # 今年 is today, not 1 January
+
+
+def test_a_classified_project_is_outside_the_banfa(engine) -> None:
+    answer = engine.ask("涉密项目总投资300万，需要监理吗？")
+    assert (
+        answer.calculation is None
+        and answer.answer.startswith("不适用")
+        and first(answer)[:2] == ("baotou-2024-106", 2)
+    )
+
+
+def test_a_date_of_record_is_not_a_validity_check(engine) -> None:
+    answer = engine.ask("办法是2025年1月1日施行的吗？")
+    assert answer.intent == "document" and "施行日期：2024-12-01" in answer.answer
+
+
+def test_a_conversation_stays_with_its_law_and_its_calculation(engine) -> None:
+    _, b = converse(engine, ["网络安全法第二十一条", "第二十二条呢？"])
+    assert first(b)[:2] == ("prc-cybersecurity-law", 22)
+    _, c = converse(engine, ["审计法第五条", "这部法第二十条是什么？"])
+    assert first(c)[:2] == ("prc-audit-law", 20)
+    _, _, d = converse(engine, ["概算1000万增加150万能自行调整吗", "第二十一条第二款", "增加改成160万呢？"])
+    assert d.calculation.outcome["self_adjust_allowed"] is False
+    _, e = converse(engine, ["总投资230万要监理吗", "那总投资多少以下不用监理？"])
+    assert e.intent == "retrieval" and first(e)[:2] == ("baotou-2024-106", 19)
+
+
+def test_validity_of_a_named_article_and_an_expired_verdict_up_front(engine) -> None:
+    valid, part = converse(engine, ["第十九条还有效吗？", "这条原文"])
+    assert valid.intent == "validity" and first(part)[:2] == ("baotou-2024-106", 19)
+    later = engine.ask("总投资300万的项目需要监理吗？", as_of="2027-01-05")
+    verdict, second = later.answer.split("\n\n")[:2]
+    assert verdict.startswith("需要。") and "已失效" in second
+    ahead = engine.ask("办法12月1日还有效吗？")
+    assert "届时已不在有效期内" in ahead.answer

@@ -120,6 +120,21 @@ def stub():
     server.server_close()
 
 
+def _with_phraser(engine, server):
+    """The session's engine with the stub endpoint behind it."""
+    from assistant.answer import Assistant
+
+    return Assistant(
+        engine.corpus,
+        engine.retriever,
+        engine.calculators,
+        engine.extractor,
+        engine.guard,
+        phraser=_phraser(server),
+        today=engine.today,
+    )
+
+
 def _phraser(server, timeout: float = 5.0) -> Phraser:
     host, port = server.server_address
     return Phraser.from_settings(Settings(llm_base_url=f"http://{host}:{port}/v1", llm_timeout=timeout))
@@ -148,18 +163,8 @@ def test_a_slow_endpoint_times_out_to_the_deterministic_answer(engine, stub) -> 
 
 
 def test_the_engine_uses_the_phraser_but_never_for_refusals(engine, stub) -> None:
-    from assistant.answer import Assistant
-
     server, handler = stub
-    phrased = Assistant(
-        engine.corpus,
-        engine.retriever,
-        engine.calculators,
-        engine.extractor,
-        engine.guard,
-        phraser=_phraser(server),
-        today=engine.today,
-    )
+    phrased = _with_phraser(engine, server)
     assert phrased.ask(QUESTION).answer.startswith(GOOD)
     refused = phrased.ask("包头今天天气怎么样？")
     assert refused.abstained and len(handler.requests) == 1
@@ -177,18 +182,8 @@ def test_settings_switch_the_llm_on(engine, monkeypatch, stub) -> None:
 
 
 def test_an_answer_without_a_verdict_is_never_rewritten(engine, stub) -> None:
-    from assistant.answer import Assistant
-
     server, handler = stub
-    phrased = Assistant(
-        engine.corpus,
-        engine.retriever,
-        engine.calculators,
-        engine.extractor,
-        engine.guard,
-        phraser=_phraser(server),
-        today=engine.today,
-    )
+    phrased = _with_phraser(engine, server)
     for question in ("项目分两期，一期120万二期110万，需要监理吗？", "项目要不要监理？"):
         answer = phrased.ask(question)
         assert answer.answer == engine.ask(question).answer
