@@ -64,11 +64,17 @@ _STILL_VALID = re.compile(r"有效|失效|生效了|管用|能用|作废|过期|
 _ELLIPSIS = re.compile(
     r"^(?:那|那么|如果|要是|假如|假设|换成|改成|若|倘若|再)|呢\s*[?？。]*$|如果|要是|假如|改成|换成|改为"
 )
-_WAS_IT = re.compile(r"是.{1,16}(?:发布|印发|出台|施行|实施|生效)的(?:吗|么|嘛)")
+_WAS_IT = re.compile(
+    r"是[^，。]{0,6}(?:\d{4}年|\d{1,2}月|今年|去年|前年)[^，。]{0,10}(?:发布|印发|出台|施行|实施|生效)的(?:吗|么|嘛)"
+)
 _CHANGE = re.compile(r"如果|要是|假如|假设|改成|换成|改为|若是|倘若")
 _NOW = re.compile(r"^(?:那|那么)?\s*(?:现在|今天|目前|当前|眼下)\s*(?:呢|的话呢?|怎么样)?\s*[?？。]*$")
 _PROJECT_EVENT = re.compile(r"验收|投入运行|投运|上线|运行")
-_CLASSIFIED = re.compile(r"(?<!非)涉密|保密项目")
+_CLASSIFIED = re.compile(r"(?<![非不未没无])涉密|保密项目")
+_NOT_CLASSIFIED = re.compile(r"(?:不|没|未|无|非)[^，。]{0,6}$")  # 不属于涉密项目, 不涉及涉密信息
+_SHORT_FOLLOW = re.compile(r"^(?:那|那么)?[^，。]{0,12}呢\s*[?？。]*$")
+_ACTING = re.compile(r"做|开展|报送|来得及|进行|启动")
+_REPLACING = re.compile(r"换成|改成|改为")
 _NOT_LIVE = re.compile(r"(?:尚未|还没有?|还未|没有|未)(?:正式)?(?:投入运行|投运|上线|运行)")
 # A law named without 《》 (劳动合同法规定…): if it is no known document, the question is not ours.
 _LAW_NAME = re.compile(
@@ -76,13 +82,15 @@ _LAW_NAME = re.compile(
 )
 _NOT_A_LAW = re.compile(
     r"(?:办|方|做|说|算|合|违|依|执|立|用|写|看|想|手|司|守|非|技|语|书|犯|无|没|设|加|减|取|效)法$"
+    r"|(?:评分|评标价|评审|比较|分析|计算|统计|这部|本|该|此|这个)法$"
 )
+_LAW_LEAD = re.compile(r"^(?:依据|根据|按照|依照|采用|对照|参照|用|按)")
 # Questions about a document itself: its 文号, issuer, dates, size.
 _ABOUT = re.compile(
     r"(?P<number>文号|发文字号|几号文)|(?:一共|总共|共)(?:有)?(?:几|多少)条|有(?:几|多少)条(?:条文)?\s*[?？。]*$|多少个条款"
     r"|(?:谁|哪个(?:单位|部门|机关))(?:发布|印发|制定|出台|发)的?|发布(?:单位|机关|时间|日期)"
     r"|(?:什么时候|何时|哪天|从什么时候)(?:开始)?(?:发布|印发|出台|施行|实施|生效|失效|到期|作废|废止)|施行日期|生效日期|有效期"
-    r"|是.{1,16}(?:发布|印发|出台|施行|实施|生效)的(?:吗|么|嘛)"
+    r"|是[^，。]{0,6}(?:\d{4}年|\d{1,2}月|今年|去年|前年)[^，。]{0,10}(?:发布|印发|出台|施行|实施|生效)的(?:吗|么|嘛)"
 )
 # A document as the subject of a question about dates or size (办法的施行日期, 这部法有几条).
 _DOCUMENT_WORD = re.compile(r"办法|文件|这部法|该法|本法|条例|法律|法规|规定")
@@ -302,7 +310,7 @@ class Assistant:
             return replace(self._refuse(text, day, "calculator", message, topic), warnings=(message,))
         default = doc_ids[0] if len(doc_ids) == 1 else None
         router_text = text
-        if topic.doc_id and named is None and (_ELLIPSIS.search(normalized) or _THIS_DOC.search(normalized)):
+        if topic.doc_id and named is None and (_SHORT_FOLLOW.match(normalized) or _THIS_DOC.search(normalized)):
             default = topic.doc_id  # "第二十二条呢？" / "这部法第二十条" after a turn about 网络安全法
             router_text = _THIS_DOC.sub("", normalized)
         references = self.retriever.router.find(router_text, default)
@@ -327,7 +335,8 @@ class Assistant:
         about = self._about(text, normalized, day, topic, named)
         if about is not None:
             return about
-        if topic.rule and _CHANGE.search(normalized) and len(normalized) <= 20 and carried is None and fresh is None:
+        unread = _CHANGE.search(normalized) and re.search(r"[\d零一二两三四五六七八九十百千万亿]", normalized)
+        if topic.rule and unread and len(normalized) <= 20 and carried is None and fresh is None:
             message = (
                 f"没能从“{text}”读出要改变的条件。上一问用的是{_CALCULATOR_NAMES.get(topic.rule, topic.rule)}，"
                 f"请说明要改的是哪一项，例如“那如果总投资是150万呢？”。"
@@ -438,6 +447,8 @@ class Assistant:
             and "accepted" in extraction.inputs
             and "accepted" in topic.inputs
             and not _PROJECT_EVENT.search(normalized)
+            and not _REPLACING.search(normalized)
+            and _ACTING.search(normalized)
         ):  # "那2027年7月1日做还来得及吗？": the day asked about, not a new acceptance date
             on = extraction.inputs["accepted"]
             merged["accepted"] = topic.inputs["accepted"]
@@ -503,7 +514,9 @@ class Assistant:
                 asked = day if span.start <= day <= span.end else span.start  # 今年 is today, not 1 January
                 first = "" if span.is_day or asked == day else f"（取其第一天 {asked}）"
                 notes.append(f"问题问的是“{extraction.on}”的情况，以下按 {asked}{first} 判断。")
-        if _CLASSIFIED.search(normalized) and extraction.rule not in ("validity", "approval_route"):
+        secret = _CLASSIFIED.search(normalized)
+        outside = secret is not None and not _NOT_CLASSIFIED.search(normalized[: secret.start()])
+        if outside and extraction.rule not in ("validity", "approval_route"):
             clause = self.calculators.rules.approval_route.classified
             problem = "涉密项目不适用本办法（第二条只适用于非涉密政务信息化项目），应按国家有关保密规定执行。"
             return self._carry(
@@ -637,9 +650,10 @@ class Assistant:
     ) -> Answer:
         """An open question: the best units by retrieval, or a refusal when nothing in scope fits."""
         unknown_titles = [t for t in TITLE_MARKS.findall(text) if self._doc_id(t) is None]
-        unknown_titles += [
-            t for t in _LAW_NAME.findall(normalized) if not _NOT_A_LAW.search(t) and self._doc_id(t) is None
-        ]
+        for name in _LAW_NAME.findall(normalized):
+            name = _LAW_LEAD.sub("", name)
+            if not _NOT_A_LAW.search(name) and not _THIS_DOC.fullmatch(name) and self._doc_id(name) is None:
+                unknown_titles.append(name)
         if named is None and unknown_titles:
             note = f"问题提到的《{unknown_titles[0]}》不在本助手收录的文件中。"
             return self._out_of_scope(text, day, topic, note)

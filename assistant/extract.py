@@ -146,7 +146,7 @@ _DATE = re.compile(
     r"|(?P<week>(?:本|这|下|上)个?(?:周|星期)(?![期边围转全])[一二三四五六日天末]?)"
     r"|(?P<later>(?:\d{1,3}|[二三四五六七八九]?十[一二三四五六七八九]?|(?<![一二两三四五六七八九])[一二两三四五六七八九])"
     r"(?:天|日|周|个星期|星期|个月|年)(?:以后|之后|后))"
-    r"|(?P<within>(?:未来|接下来|今后|最近)(?:\d{1,3}|[一二两三四五六七八九十]+)个?(?:天|日|周|星期|月|年)(?:内|之内|以内)?"
+    r"|(?P<within>(?:未来|接下来|今后)(?:\d{1,3}|[一二两三四五六七八九十]+)个?(?:天|日|周|星期|月|年)(?:内|之内|以内)?"
     r"|(?:\d{1,3}|[一二两三四五六七八九十]+)个?(?:天|日|周|星期|月|年)(?:之内|以内|内))"
     r"|(?P<now>今天|今日|现在|目前|当前|如今|此刻|眼下)"
     r"|(?<![〇零一二三四五六七八九十年\d])(?P<cmd>(?P<m8>十[一二]?|[一二三四五六七八九])月(?:(?P<d8>[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])[日号])?)"
@@ -470,7 +470,7 @@ def _dates(t: str) -> list[_Span]:
         elif m["within"]:
             if _COUNTED_FROM.search(t, 0, m.start()) or t[: m.start()].rstrip().endswith(("后", "起")):
                 continue  # 验收后两年内: a length counted from an event, not a date
-            value, kind = written, "rel"
+            value, kind = written, "span"  # a period ahead: asked about, never a project's own date
         elif m["cmd"]:
             day = f"{to_int(m['d8'])}日" if m["d8"] else ""
             value, kind = f"今年{to_int(m['m8'])}月{day}", "rel"
@@ -805,7 +805,11 @@ class Extractor:
         one amount without a role. Amounts of something else (年运维费, 合同金额) are no total; several without
         a role (一期120万二期110万) are a problem for the asker, not a guess."""
         roles = self._roles(x)
-        changes = [a.value for a, (r, _) in roles.items() if r in ("increase", "new_content")]
+        changes = [  # 其中新增50万 is inside the total, not an addition to it
+            a.value
+            for a, (r, _) in roles.items()
+            if r in ("increase", "new_content") and not _PARTS.search(x.t, 0, a.start)
+        ]
         for wanted in ("total", "sum"):
             found = next((a for a, (r, _) in roles.items() if r == wanted), None)
             if found is not None and changes:  # 总投资190万，追加20万: which total is asked about?
@@ -920,7 +924,7 @@ class Extractor:
                 floor = x.dates[i - 1].end if i else 0
                 role = _event(x.t, max(start, floor), span.start, first=False)
             if role is None:
-                if span.kind != "now":
+                if span.kind not in ("now", "span"):
                     unassigned.append(span)
             elif role not in inputs:
                 inputs[role] = span.value

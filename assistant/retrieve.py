@@ -150,10 +150,11 @@ class Reference:
 
 
 _DOC_SUFFIX = re.compile(r"(?:法|法典|条例|办法|规定|细则|决定|意见|通知|规则|号|号文|》)$")
-# Words that end another document's title before a short name: 数据安全管理办法 and 公共数据管理办法 end
-# with 办法 but are not ours; 按办法, 新办法, 政务信息化项目管理办法, 国家审计法 are read as named.
-_TITLE_WORD = re.compile(
-    r"(?:管理|暂行|实施|安全|保护|保密|监督|公共|数据|资源|交易|财务|资产|考核|使用|运行|运营|民)$"
+# Words that may stand before a short name without making it another title: 按办法, 新办法, 国家审计法.
+# Any other word does (数据安全管理办法, 机房管理办法), unless our own title has it (政务信息化项目管理办法).
+_LEAD_BEFORE = re.compile(
+    r"(?:按照?|根据|依据|依照|遵照|对照|参照|关于|对于|看看|查查|看下|问下|一下|说说|讲讲|知道|这个|这部|那个|我们的|的|和|与|及|或"
+    r"|[、，,:：《》\s]|本|该|此|这|那|市|新|原|现行|国家|中国|我国|用|在)$"
 )
 # Where a written name starts: after a lead verb or punctuation (我们按照数据安全管理办法 → 数据安全管理办法).
 _NAME_START = re.compile(r"按照|根据|依据|依照|遵照|对照|参照|关于|看看|查查|查一下|[，,：:、\s]")
@@ -211,7 +212,11 @@ class Router:
         shared = max(
             k for k in range(len(before) + 1) if any(t.endswith(before[len(before) - k :] + name) for t in titles)
         )
-        return bool(_TITLE_WORD.search(before[: len(before) - shared]))
+        rest = _ASKING.sub("", before[: len(before) - shared])
+        if not rest or _LEAD_BEFORE.search(rest):
+            return False  # 按办法, 新办法, 我想知道办法, 国家审计法
+        # 政务信息化项目管理办法 is a loose wording of our own title; 机房管理办法, 数据安全管理办法 are not
+        return not any(rest[-2:] in t for t in titles)
 
     def _name_anywhere(self, text: str) -> str | None:
         key = normalize_name(text)

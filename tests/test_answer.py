@@ -507,8 +507,10 @@ def test_more_follow_ups(engine) -> None:
     assert not_live.answer.startswith("无法计算") and "尚未投入运行" in not_live.answer
     _, later, now = converse(engine, ["总投资230万要监理吗", "如果是明年呢？", "那现在呢？"])
     assert later.as_of == date(2027, 1, 1) and now.as_of == date(2026, 11, 26)
-    _, unclear = converse(engine, ["总投资230万要监理吗", "那要是需求清楚呢？"])
+    _, unclear = converse(engine, ["总投资230万要监理吗", "那如果是第二期呢？"])
     assert unclear.abstained and "没能从" in unclear.answer and unclear.intent == "calculator"
+    _, other = converse(engine, ["总投资230万要监理吗", "那要是需求清楚呢？"])  # no figure: a question of its own
+    assert not other.abstained and first(other)[:2] == ("baotou-2024-106", 10)
     _, kept = converse(engine, ["新建项目，没有部署到政务云，能申报吗？", "那其他都符合呢？"])
     assert kept.calculation.outcome["excluded"] is True and 3 in kept.calculation.outcome["grounds"]
     _, part = converse(engine, ["网络安全法第二十一条还有效吗？", "第二款呢？"])
@@ -583,3 +585,25 @@ def test_validity_of_a_named_article_and_an_expired_verdict_up_front(engine) -> 
     assert verdict.startswith("需要。") and "已失效" in second
     ahead = engine.ask("办法12月1日还有效吗？")
     assert "届时已不在有效期内" in ahead.answer
+
+
+# --- the final diff review ------------------------------------------------------------------------------
+
+
+def test_final_review_regressions(engine) -> None:
+    other = engine.ask("机房管理办法第五条说什么？")
+    assert other.abstained and other.intent == "out_of_scope"
+    plain = engine.ask("项目不涉密，总投资230万，需要监理吗？")
+    assert plain.calculation.outcome["supervision_required"] is True
+    inside = engine.ask("总投资230万，其中新增功能模块50万，需要监理吗？")
+    assert inside.calculation.outcome["supervision_required"] is True
+    _, again = converse(engine, ["总投资230万需要监理吗", "那改成150万再算呢？"])
+    assert again.calculation.outcome["supervision_required"] is False
+    _, _, leak = converse(engine, ["总投资230万需要监理吗", "网络安全法第二十一条说什么", "如果发生数据泄露怎么办？"])
+    assert "没能从" not in leak.answer
+    _, eighth = converse(engine, ["网络安全法第二十一条说什么", "如果项目没入库，第八条怎么规定？"])
+    assert first(eighth)[:2] == ("baotou-2024-106", 8)
+    _, moved = converse(engine, ["项目2025年3月验收并投入运行，什么时候做自评价", "那换成2025年6月呢？"])
+    assert moved.calculation.outcome["window_start"] == "2026-06-01"
+    assert engine.ask("这个项目是按办法实施的吗？").intent != "document"
+    assert not engine.ask("采用综合评分法的项目，价格分怎么算？").abstained
