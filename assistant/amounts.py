@@ -314,6 +314,14 @@ def parse_date(text: str | date, *, as_of: date, field: str = "日期") -> DateS
     return DateSpan(span.start, span.end, raw.strip())
 
 
+def parse_day(text: str, *, as_of: date, field: str = "日期") -> date:
+    """One day, for an as-of date: 2026-11-26, 2026年11月26日, 明天; a month or a year is refused."""
+    span = parse_date(text, as_of=as_of, field=field)
+    if not span.is_day:
+        raise DateError(f"{field}“{text}”不是具体的某一天，请写成 YYYY-MM-DD，如 2025-06-01。")
+    return span.start
+
+
 def check_year(day: date, what: str) -> date:
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise DateError(f"{what}的年份超出 {MIN_YEAR}–{MAX_YEAR}，请检查。")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .amounts import check_year, parse_date
+from .amounts import check_year, parse_date, parse_day
 from .calculators import Calculation, Calculators
 from .citations import Quote, quote_unit, verify
 from .config import Settings, load_settings
@@ -248,12 +248,9 @@ class Assistant:
         if not isinstance(as_of, str):
             raise DateError(f"日期“{as_of}”无效，请写成 YYYY-MM-DD，如 2026-11-26。")
         try:
-            span = parse_date(as_of, as_of=self.today(), field="日期")
+            return parse_day(as_of, as_of=self.today())
         except DateError:
-            span = None
-        if span is None or not span.is_day:
-            raise DateError(f"日期“{as_of}”无效，请写成 YYYY-MM-DD，如 2026-11-26。")
-        return span.start
+            raise DateError(f"日期“{as_of}”无效，请写成 YYYY-MM-DD，如 2026-11-26。") from None
 
     def _topic(self, history: History, day: date, doc_ids: list[str]) -> Topic:
         """The topic after the last turn; turns given as text are asked again (answers are deterministic)."""
@@ -432,11 +429,11 @@ class Assistant:
         if extraction is None or extraction.rule != topic.rule:
             return None
         merged = _merge(topic.inputs, extraction.inputs)
-        if extraction.rule == "negative_list" and ALL_ELSE_FINE.search(normalized):
-            # "那其他都符合呢？" fills only what was never said: facts stated earlier stand, unless restated.
-            restated = self.extractor.extract(ALL_ELSE_FINE.sub("", normalized), rule="negative_list")
-            stated = {**topic.inputs.get("facts", {}), **(restated.inputs.get("facts", {}) if restated else {})}
-            merged["facts"] = {**merged.get("facts", {}), **stated}
+        if extraction.filled:  # "那其他都符合呢？" fills only what was never said: facts stated earlier stand
+            new = extraction.inputs.get("facts", {})
+            filled = {k: v for k, v in new.items() if k in extraction.filled}
+            restated = {k: v for k, v in new.items() if k not in extraction.filled}
+            merged["facts"] = {**filled, **topic.inputs.get("facts", {}), **restated}
         if extraction.rule == "validity" and named is not None:
             merged["document"] = named  # "那审计法呢？"
         if extraction.rule == "self_evaluation" and _NOT_LIVE.search(normalized):

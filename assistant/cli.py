@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .amounts import parse_date
+from .amounts import parse_day
 from .calculators import INPUTS, Calculators, parse_situation
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
@@ -172,12 +172,9 @@ class _DateType(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            span = parse_date(str(value), as_of=date.today())
+            return parse_day(str(value), as_of=date.today())
         except RegassistError as exc:
             self.fail(str(exc), param, ctx)
-        if not span.is_day:
-            self.fail(f"日期“{value}”不是具体的某一天，请写成 YYYY-MM-DD，如 2025-06-01。", param, ctx)
-        return span.start
 
 
 class _Situation(click.ParamType):

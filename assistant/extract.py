@@ -65,6 +65,7 @@ class Extraction:
     # Why the text cannot give an input it seems to give, for the asker (问题中有多个金额…): shown instead of a
     # verdict.
     problem: str | None = None
+    filled: tuple[str, ...] = ()  # 第十条 facts set by 其他都符合 rather than stated
 
 
 # --- normalisation ---------------------------------------------------------------------------------
@@ -752,7 +753,8 @@ class Extractor:
         if rule == "self_evaluation":
             on = inputs.pop("_on", None)  # 2027年7月1日做自评价: the day asked about, after the project's dates
         problem = inputs.pop("_problem", problem)
-        return Extraction(rule, MappingProxyType(inputs), missing, on=on, problem=problem)
+        filled = inputs.pop("_filled", ())
+        return Extraction(rule, MappingProxyType(inputs), missing, on=on, problem=problem, filled=filled)
 
     def _inputs(self, x: _Text, rule: str, *, follow_up: bool) -> dict[str, Any]:
         if rule == "supervision":
@@ -906,9 +908,9 @@ class Extractor:
         # Only the asker fills what is not said (其他都符合): a fact left unsaid stays unknown, and the
         # calculator reports what it needs.
         if ALL_ELSE_FINE.search(x.t):
-            for k in self._facts:
-                if k not in facts and not (kind == "新建" and k in self._upgrade_only):
-                    facts[k] = self._favourable[k]
+            filled = [k for k in self._facts if k not in facts and not (kind == "新建" and k in self._upgrade_only)]
+            facts |= {k: self._favourable[k] for k in filled}
+            inputs["_filled"] = tuple(filled)
         if facts:
             inputs["facts"] = facts
         return inputs
