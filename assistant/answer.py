@@ -224,7 +224,7 @@ class Assistant:
         """Answer one turn. `history` holds earlier turns (Answers, contract dicts or question strings);
         `as_of` defaults to today. Unusable input becomes an `invalid` answer, not an exception; an
         invalid `as_of`, `scope` or `history` is a RequestError (the caller's mistake, not the asker's)."""
-        day = self._day(as_of)
+        day = self.day(as_of)
         doc_ids = self.retriever.scope_ids(scope)
         shown = question.strip() if isinstance(question, str) else repr(question)[:200]
         try:
@@ -238,7 +238,8 @@ class Assistant:
             answer = self.phraser.rephrase(answer)
         return answer
 
-    def _day(self, as_of: date | str | None) -> date:
+    def day(self, as_of: date | str | None) -> date:
+        """The day an answer speaks for: `as_of` (a date or YYYY-MM-DD text), or today when None."""
         if as_of is None:
             return self.today()
         if isinstance(as_of, datetime):

@@ -18,7 +18,8 @@ from .amounts import parse_day
 from .calculators import INPUTS, Calculators, parse_situation
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
-from .errors import BatchLineError, RegassistError, RequestError
+from .errors import BatchLineError, ConfigError, RegassistError, RequestError
+from .records import document_record, search_record, unit_record
 from .references import MAX_NUMBER, UnitRef, parse_ref
 from .rules import KIND_FACTS
 from .structure import Article, Document, DocumentMeta, Paragraph, Unit
@@ -221,6 +222,19 @@ class _Positive(click.ParamType):
         return number
 
 
+class _Port(click.ParamType):
+    name = "PORT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = 0
+        if not 1 <= number <= 65535:
+            self.fail(f"“{value}”不是有效的端口，请写 1 到 65535 之间的整数。", param, ctx)
+        return number
+
+
 _AS_OF = click.option(
     "--as-of", type=_DateType(), metavar="日期", default=None, help="按哪一天判断效力状态（默认今天）。"
 )
@@ -287,7 +301,7 @@ def docs(obj: _Lazy, as_json: bool, as_of: date | None) -> None:
     """列出全部文件：文号、层级、版本日期、效力状态、是否收录正文。"""
     corpus = obj.corpus
     day = as_of or date.today()
-    rows = [_doc_record(corpus, meta, day) for meta in corpus.entries]
+    rows = [document_record(corpus, meta, day) for meta in corpus.entries]
     if as_json:
         click.echo(json.dumps({"as_of": day.isoformat(), "documents": rows}, ensure_ascii=False, indent=2))
     else:
@@ -337,7 +351,7 @@ def article(
     doc, unit = obj.corpus.lookup(parsed, doc_name)
     day = as_of or date.today()
     if as_json:
-        click.echo(json.dumps(_unit_record(doc, unit, day), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(unit_record(doc, unit, day), ensure_ascii=False, indent=2))
         return
     click.echo(doc.label(unit))
     click.echo(" · ".join(_context_line(doc, unit, day)))
@@ -397,7 +411,7 @@ def search(obj: _Lazy, question: str, k: int, scope: str, mode: str, as_json: bo
     failed = result.routed and not result.hits  # every reference named a unit that does not exist
     error = RequestError("；".join(result.notices)) if failed else None
     if as_json:
-        record = _search_record(retriever, result)
+        record = search_record(retriever, result)
         if error is not None:
             record["error"] = _error_record(error)
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
@@ -573,6 +587,46 @@ def chat(obj: _Lazy, as_of: date | None, scope: str) -> None:
         history.append(answer)
         click.echo(f"\n{answer.answer}\n")
         _echo_warnings(answer)
+
+
+@cli.command()
+@click.option("--host", default=None, help="监听地址（默认 127.0.0.1，亦可用 REGASSIST_HOST）。")
+@click.option("--port", type=_Port(), default=None, help="端口（默认 7860，亦可用 REGASSIST_PORT）。")
+@click.pass_obj
+def serve(obj: _Lazy, host: str | None, port: int | None) -> None:
+    """启动网页应用：问答、计算器、条文浏览，以及 API 与 MCP 接口（默认 http://127.0.0.1:7860）。"""
+    overrides = {key: value for key, value in {"host": host, "port": port}.items() if value is not None}
+    settings = load_settings(**obj.settings.model_dump(exclude_unset=True), **overrides)  # validated again
+    _check_port(settings.host, settings.port)  # before the models load, not after
+    from .app import exposed_without_auth
+    from .app import serve as serve_app
+
+    if exposed_without_auth(settings):
+        click.echo(f"注意：监听 {settings.host}，且未设置 REGASSIST_AUTH：网络上的任何人都能访问。", err=True)
+    click.echo(f"正在加载索引和模型，随后在 http://{settings.host}:{settings.port} 提供服务（Ctrl-C 停止）。", err=True)
+    serve_app(settings, obj.assistant)
+
+
+def _check_port(host: str, port: int) -> None:
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        raise ConfigError(f"监听地址“{host}”无效：请写 IP 地址或主机名，如 127.0.0.1。") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:
+                raise ConfigError(f"地址 {host} 不属于本机，无法在其上监听：请用 127.0.0.1 或 0.0.0.0。") from None
+            raise ConfigError(
+                f"无法在 {host}:{port} 上监听（{exc.strerror or exc}）：端口可能已被占用，"
+                "请用 --port 或 REGASSIST_PORT 换一个。"
+            ) from None
 
 
 @cli.group()
@@ -767,40 +821,6 @@ def self_eval(obj: _Lazy, accepted: str, live: str | None, as_of: date | None, a
     _calculate(obj, "self_evaluation", as_of, as_json, accepted=accepted, live=live)
 
 
-def _search_record(retriever: Any, result: Any) -> dict[str, Any]:
-    return {
-        "query": result.query,
-        "routed": result.routed,
-        "relevance": round(result.relevance, 4),
-        "relevant": result.relevant,
-        "threshold": retriever.calibration.threshold,
-        "notices": list(result.notices),
-        "hits": [
-            {
-                "rank": rank,
-                "unit_id": h.entry.id,
-                "doc_id": h.entry.doc_id,
-                "doc_title": retriever.corpus.meta(h.entry.doc_id).title,
-                "article": h.entry.article,
-                "article_suffix": h.entry.suffix,
-                "paragraph": h.entry.paragraph,
-                "item": h.entry.item,
-                "grain": h.entry.grain,
-                "label": h.entry.label,
-                "chapter": h.entry.chapter or None,
-                "source": h.source,
-                "score": round(h.score, 6),
-                "bm25": None if h.bm25 is None else round(h.bm25, 4),
-                "bm25_rank": None if h.bm25_rank is None else h.bm25_rank + 1,
-                "dense": None if h.dense is None else round(h.dense, 4),
-                "dense_rank": None if h.dense_rank is None else h.dense_rank + 1,
-                "text": h.entry.text,
-            }
-            for rank, h in enumerate(result.hits, 1)
-        ],
-    }
-
-
 def _search_text(retriever: Any, result: Any) -> str:
     if result.routed:
         lines = ["按条文编号直接定位："]
@@ -841,57 +861,6 @@ def _merge(ref: UnitRef, **options: int | None) -> UnitRef:
 def _status_text(meta: DocumentMeta, day: date) -> str:
     status = meta.status_on(day)
     return f"{status}（至{meta.expiry_date}）" if meta.expiry_date else status
-
-
-def _doc_record(corpus: Corpus, meta: DocumentMeta, day: date) -> dict[str, Any]:
-    doc = corpus.documents.get(meta.id)
-    return {
-        "id": meta.id,
-        "title": meta.title,
-        "aliases": list(meta.aliases),
-        "number": meta.number,
-        "issuer": meta.issuer,
-        "level": meta.level,
-        "publish_date": _iso(meta.publish_date),
-        "effective_date": _iso(meta.effective_date),
-        "expiry_date": _iso(meta.expiry_date),
-        "version_date": _iso(meta.version_date),
-        "status": meta.status_on(day),
-        "bundled": meta.bundled,
-        "source": meta.source,
-        "url": meta.url,
-        "articles": len(doc.articles) if doc else None,
-        "cites": list(meta.cites),
-    }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _unit_record(doc: Document, unit: Unit, day: date) -> dict[str, Any]:
-    article = doc.article(unit.ref.article, unit.ref.suffix)
-    return {
-        "id": unit.id,
-        "doc_id": doc.id,
-        "doc_title": doc.meta.title,
-        "doc_number": doc.meta.number,
-        "article": unit.ref.article,
-        "article_suffix": unit.ref.suffix,
-        "paragraph": unit.ref.paragraph,
-        "item": unit.ref.item,
-        "subitem": unit.ref.subitem,
-        "label": doc.label(unit),
-        "text": unit.text,
-        "start": unit.start,
-        "end": unit.end,
-        "chapter": article.chapter.name if article.chapter else None,
-        "section": article.section.name if article.section else None,
-        "status": doc.meta.status_on(day),
-        "version_date": _iso(doc.meta.version_date),
-        "version_note": doc.meta.version_note(day),
-        "as_of": day.isoformat(),
-    }
 
 
 def _context_line(doc: Document, unit: Unit, day: date) -> list[str]:

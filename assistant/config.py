@@ -49,6 +49,16 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout: float = Field(default=20.0, gt=0, le=600)
 
+    # The web app (`regassist serve`, `make run`). Loopback by default: exposing it is a choice.
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=1, le=65535)
+    # Optional basic auth, "user:password"; the password may contain ':' but neither part may be empty.
+    auth: str | None = Field(default=None, repr=False)
+    # Requests waiting beyond this many are turned away with a message rather than queued forever.
+    queue_size: int = Field(default=64, ge=1, le=10_000)
+    # Engine calls run at once. 1 by default: the engine is not shown to be thread-safe (jieba, Chroma).
+    concurrency: int = Field(default=1, ge=1, le=64)
+
     @property
     def manifest_path(self) -> Path:
         return self.manifest or self.corpus_dir / "documents.toml"
@@ -70,6 +80,28 @@ class Settings(BaseSettings):
         if (self.chroma_host is None) != (self.chroma_port is None):
             raise ValueError("REGASSIST_CHROMA_HOST 与 REGASSIST_CHROMA_PORT 须同时设置（或都不设置）")
         return self
+
+    @model_validator(mode="after")
+    def _host_is_not_ipv6(self) -> Settings:
+        # Gradio builds its own URL from the host without brackets, which breaks on an IPv6 literal.
+        if ":" in self.host:
+            raise ValueError("REGASSIST_HOST 暂不支持 IPv6 地址：请用 127.0.0.1（本机）或 0.0.0.0（所有 IPv4 地址）")
+        return self
+
+    @model_validator(mode="after")
+    def _auth_is_user_and_password(self) -> Settings:
+        if self.auth is not None:
+            user, sep, password = self.auth.partition(":")
+            if not (sep and user.strip() and password):
+                raise ValueError("REGASSIST_AUTH 应写成 用户名:密码（两者都不能为空）")
+        return self
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        if self.auth is None:
+            return None
+        user, _, password = self.auth.partition(":")
+        return user.strip(), password
 
     @property
     def cache_dir(self) -> Path:

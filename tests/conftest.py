@@ -152,3 +152,16 @@ def engine(retriever, calculators, default_corpus: Corpus):
 
     guard = Guard.load(Settings(extra_docs=None).guard_path)
     return Assistant(default_corpus, retriever, calculators, Extractor(calculators.rules), guard, today=lambda: TODAY)
+
+
+# --- the web app, launched in-process on a free port over the session's engine ---------------------
+
+
+@pytest.fixture(scope="session")
+def app_server(engine):
+    """The Gradio app serving the test engine on a free loopback port: yields its base URL."""
+    from assistant.app import start
+
+    demo = start(Settings(extra_docs=None, host="127.0.0.1", port=free_port()), engine)
+    yield demo.local_url
+    demo.close()
