@@ -26,7 +26,7 @@ from .numerals import CN_DIGITS, to_int
 from .references import MAX_NUMBER, TITLE_MARKS, UnitRef, number_error
 from .retrieve import Hit, Reference, Retriever, SearchResult, referenced_units
 from .rules import rule_clause
-from .structure import EXPIRED, NOT_YET, DocumentMeta
+from .structure import EXPIRED, NOT_YET, DocumentMeta, Paragraph
 
 INTENTS = ("article", "calculator", "validity", "document", "retrieval", "out_of_scope", "injection", "invalid")
 SUPPORT_RATIO = 0.85  # a further article is cited when its score is within this share of the best
@@ -278,7 +278,9 @@ class Assistant:
     def _route(self, text: str, topic: Topic, day: date, doc_ids: list[str]) -> Answer:
         """One turn; a turn that is no calculation keeps the last calculation for a later "那150万呢？"."""
         answer = self._turn(text, topic, day, doc_ids)
-        if answer.topic.rule is None and topic.rule is not None:
+        # A reading of the same rule's article keeps the calculation's inputs; another rule's replaces it.
+        reading = answer.intent in ("article", "retrieval") and answer.topic.rule == topic.rule
+        if topic.rule is not None and (answer.topic.rule is None or reading):
             kept = replace(answer.topic, rule=topic.rule, inputs=topic.inputs, on=topic.on)
             answer = replace(answer, topic=kept)
         return answer
@@ -689,6 +691,9 @@ class Assistant:
         if banfa is not None:
             chosen.insert(1, banfa)
         quotes = [self._hit_quote(h) for h in chosen]
+        lead_in = self._lead_in(quotes[0])
+        if lead_in is not None:
+            quotes.insert(1, lead_in)
 
         def compose(shown: list[Quote]) -> list[str]:
             body: list[str] = []
@@ -696,11 +701,35 @@ class Assistant:
                 body.append(f"要作出判断，还需要：{_NEEDS[wanted]}。请补充后再问。以下是相关规定。")
             lead, *rest = shown
             body.append(f"依据{lead.tag}：\n\n{_blockquote(lead.text)}")
+            if rest and lead_in is not None and rest[0] == lead_in:  # what the item is a case of, under its own tag
+                rest.pop(0)
+                body.append(f"该项列于{lead_in.tag}“{lead_in.text}”之下。")
             if rest:
                 body.append("相关条文：\n\n" + "\n\n".join(f"{q.tag}\n\n{_blockquote(q.text)}" for q in rest))
             return body
 
         return self._finish(text, day, "retrieval", quotes, compose, notices=list(result.notices))
+
+    def _rule_of(self, quote: Quote) -> str | None:
+        """The calculator whose rule the quoted article states (第十九条 → supervision), so that after
+        reading it "那150万呢？" is calculated rather than read as a new question."""
+        for rule in ("supervision", "adjustment", "negative_list", "self_evaluation", "validity"):
+            clause = rule_clause(self.calculators.rules, rule, quote.doc_id)
+            if clause is not None and (clause.doc_id, clause.ref.article) == (quote.doc_id, quote.ref.article):
+                return rule
+        return None
+
+    def _lead_in(self, quote: Quote) -> Quote | None:
+        """An item read alone ("(一)含有新建机房…的项目;") lacks what it is a case of: the words of its
+        款 before the first item ("以下政务信息化项目原则上不得申报:")."""
+        if quote.ref.item is None or quote.ref.subitem is not None:
+            return None
+        doc = self.corpus.documents[quote.doc_id]
+        paragraph = doc.find(replace(quote.ref, item=None))
+        if not isinstance(paragraph, Paragraph) or not paragraph.items:
+            return None
+        words = doc.text[paragraph.start : paragraph.items[0].start].strip()
+        return quote_unit(doc, paragraph, words) if words else None
 
     def _hit_quote(self, hit: Hit) -> Quote:
         e = hit.entry
@@ -746,7 +775,8 @@ class Assistant:
         if dropped:
             warnings.append(f"有 {dropped} 条引文未通过原文核验，已删除。")
         main = shown[0] if shown else None
-        topic = Topic(main.doc_id, _unit_ref(main)) if main else Topic()
+        rule = self._rule_of(main) if main and calculation is None else None
+        topic = Topic(main.doc_id, _unit_ref(main), rule=rule) if main else Topic()
         return Answer(
             text,
             day,

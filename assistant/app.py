@@ -9,30 +9,40 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # gradio's own client must not look up the Hub
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported; never on
+os.environ["HF_HUB_OFFLINE"] = "1"  # gradio's own client must not look up the Hub
 
-import functools  # noqa: E402
-import importlib.util  # noqa: E402
-import ipaddress  # noqa: E402
-import json  # noqa: E402
-from collections.abc import Callable, Mapping  # noqa: E402
-from datetime import date  # noqa: E402
-from typing import Any  # noqa: E402
+import functools
+import importlib.util
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
 
-import gradio as gr  # noqa: E402
+import gradio as gr
 
-from . import views  # noqa: E402
-from .answer import Answer, Assistant  # noqa: E402
-from .calculators import Calculation  # noqa: E402
-from .citations import quote_unit  # noqa: E402
-from .config import Settings  # noqa: E402
-from .errors import ConfigError, RegassistError, RequestError, UnitNotFound  # noqa: E402
-from .guard import check_question  # noqa: E402
-from .records import document_record, search_record, unit_record  # noqa: E402
-from .references import parse_ref  # noqa: E402
-from .rules import KIND_FACTS  # noqa: E402
-from .structure import Document  # noqa: E402
+from . import views
+from .answer import Answer, Assistant
+from .calculators import Calculation
+from .citations import quote_unit
+from .config import Settings
+from .errors import (
+    ConfigError,
+    DocumentNotBundled,
+    DocumentNotFound,
+    RegassistError,
+    RequestError,
+    UnitNotFound,
+)
+from .guard import check_question
+from .numerals import to_chinese
+from .records import document_record, search_record, unit_record
+from .references import parse_ref
+from .retrieve import resolve_reference
+from .rules import KIND_FACTS
+from .structure import Document
 
 SCOPES = {"办法优先，含相关国家法律": "all", "仅办法": "primary"}
 TRI_STATE = {"未说明": None, "是": True, "否": False}
@@ -61,10 +71,10 @@ CSS = """
 .ra-article-label { font-weight: 600; margin-top: 0.3em; }
 .ra-par { margin: 0.4em 0; }
 .ra-item { margin: 0.2em 0 0.2em 1.5em; }
-.ra-status { font-size: 0.85em; color: #047857; }
-.ra-expired { color: #b91c1c; }
+.ra-status { font-size: 0.85em; color: #047857 !important; }
+.ra-unknown { color: #6b7280 !important; }
+.ra-expired, .ra-expired p, .ra-error, .ra-error p { color: #b91c1c !important; }
 .ra-note, .ra-where { font-size: 0.85em; color: #6b7280; }
-.ra-error { color: #b91c1c; }
 .ra-warnings { font-size: 0.85em; color: #b45309; }
 .ra-verdict { font-weight: 600; font-size: 1.05em; }
 .ra-banner { font-weight: 600; }
@@ -104,18 +114,34 @@ class Api:
         self.calculators = assistant.calculators
 
     def day(self, as_of: str | None) -> date:
-        return self.assistant.day(self._as_of(as_of))
+        return self.assistant.day(self.given_day(as_of))
 
-    def _as_of(self, as_of: object) -> str | None:
+    def given_day(self, as_of: object) -> str | None:
         return _text(as_of, "as_of", 100).strip() or None
 
     def _lookup(self, reference: object, document: object) -> tuple[Document, Any]:
         """A reference, in the document it names or `document`; naming two different ones is an error."""
-        parsed = parse_ref(_text(reference, "reference", 200))
+        text = _text(reference, "reference", 200)
         name = _text(document, "document", 200).strip() or None
-        if name and parsed.document and self.corpus.resolve(name).id != self.corpus.resolve(parsed.document).id:
-            raise RequestError(f"文件名称给了两次：“{parsed.document}”和“{name}”，请只保留一个。")
-        return self.corpus.lookup(parsed, name)
+        default = self.corpus.resolve(name).id if name else None
+        doc, unit = self.locate(text, default)
+        if default and doc.id != default:
+            named = self.corpus.meta(default).short_name
+            raise RequestError(f"文件名称给了两次：“{doc.meta.short_name}”和“{named}”，请只保留一个。")
+        return doc, unit
+
+    def locate(self, text: str, default: str | None = None) -> tuple[Document, Any]:
+        """The one unit a reference names, read as questions are (第二十一条第二款, 21条2款, 审计法第六条,
+        or a bare 19); unnamed references are in `default` (else the 办法)."""
+        found = self.assistant.retriever.router.find(text, default)
+        if not found:
+            parsed = parse_ref(text)  # a bare number; otherwise the usual "无法识别条文编号"
+            return self.corpus.lookup(parsed, parsed.document or default)
+        if len(found) > 1:
+            raise RequestError(f"“{text.strip()[:60]}”含有 {len(found)} 处条文引用：一次只能查一条。")
+        if found[0].error:
+            raise (DocumentNotFound if found[0].unknown_document else RequestError)(found[0].error)
+        return resolve_reference(self.corpus, found[0])
 
     # --- answers, search, text ----------------------------------------------------------------------
 
@@ -134,7 +160,7 @@ class Api:
         if not isinstance(history, list):
             raise RequestError("history 应为列表（此前各轮的问题或回答）。")
         scope = _text(scope, "scope", 200).strip() or "all"
-        return self.assistant.ask(question, history=history, as_of=self._as_of(as_of), scope=scope).to_dict()
+        return self.assistant.ask(question, history=history, as_of=self.given_day(as_of), scope=scope).to_dict()
 
     def search(self, query: str, k: int = 5, scope: str = "all") -> dict:
         """Search the regulations for the articles, paragraphs and items closest to a query.
@@ -149,7 +175,12 @@ class Api:
         text = check_question(query)
         retriever = self.assistant.retriever
         scope = _text(scope, "scope", 200).strip() or "all"
-        return search_record(retriever, retriever.search(text, k=k, scope=scope))
+        result = retriever.search(text, k=k, scope=scope)
+        record = search_record(retriever, result)
+        if result.routed and not result.hits:  # every reference named a unit that does not exist
+            message = "；".join(result.notices)
+            record["error"] = {"type": "UnitNotFound", "message": message, "exit_code": 2}
+        return record
 
     def article(self, reference: str, document: str = "", as_of: str = "") -> dict:
         """The exact text of an article, paragraph (款) or item (项), with its status on a day.
@@ -186,7 +217,9 @@ class Api:
         quote = _text(quote, "quote", 5000)
         try:
             doc, unit = self._lookup(reference, document)
-        except UnitNotFound as exc:
+        except DocumentNotBundled as exc:  # it may exist: its text is not here to check
+            return {"exists": None, "verbatim": None, "problem": str(exc)}
+        except (UnitNotFound, DocumentNotFound) as exc:
             return {"exists": False, "verbatim": False if quote else None, "problem": str(exc)}
         record = {"exists": True, "label": doc.label(unit), "unit_id": unit.id, "text": unit.text}
         if not quote:
@@ -199,7 +232,7 @@ class Api:
 
     # --- calculators --------------------------------------------------------------------------------
 
-    def calculation(self, rule: str, inputs: Mapping[str, Any], as_of: str = "") -> Calculation:
+    def calculation(self, rule: str, inputs: Mapping[str, Any], as_of: object = "") -> Calculation:
         """One calculator run; blank text inputs count as not given."""
         given = {k: v for k, v in inputs.items() if not (v is None or (isinstance(v, str) and not v.strip()))}
         return self.calculators.run(rule, given, as_of=self.day(as_of))
@@ -208,7 +241,7 @@ class Api:
         """An API call's inputs checked for type (text, or true/false/null), then one calculator run."""
         inputs: dict[str, Any] = {key: _text(value, key, 200) for key, value in texts.items()}
         inputs |= {key: _flag(value, key) for key, value in flags.items()}
-        return self.calculation(rule, inputs, self._as_of(as_of) or "").to_dict()
+        return self.calculation(rule, inputs, as_of).to_dict()
 
     def supervision(self, total: str, as_of: str = "") -> dict:
         """Does a project need supervision (监理, 第十九条)? Returns verdict, trace and cited clauses.
@@ -297,7 +330,7 @@ class Api:
             "civil_works": civil_works,
         }
         inputs = {"funding": sources} | {key: _flag(value, key) for key, value in flags.items()}
-        return self.calculation("approval_route", inputs, self._as_of(as_of) or "").to_dict()
+        return self.calculation("approval_route", inputs, as_of).to_dict()
 
     def negative_list(self, kind: str = "", facts: dict | None = None, as_of: str = "") -> dict:
         """Is a project barred from application (不得申报, 第十条)?
@@ -310,7 +343,7 @@ class Api:
         if facts is not None and not isinstance(facts, dict):
             raise RequestError('facts 应为对象，如 {"new_infrastructure": true}。')
         inputs = {"kind": _text(kind, "kind", 50).strip() or None, "facts": facts or {}}
-        return self.calculation("negative_list", inputs, self._as_of(as_of) or "").to_dict()
+        return self.calculation("negative_list", inputs, as_of).to_dict()
 
     def self_evaluation(self, accepted: str, live: str = "", as_of: str = "") -> dict:
         """When is the self-evaluation (自评价, 第二十三条) due?
@@ -352,6 +385,13 @@ def _as_gradio_error(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # --- the screens ----------------------------------------------------------------------------------
+
+
+_ITEM_MARK = re.compile(r"^\s*[(（][一二三四五六七八九十]+[)）]")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def build(api: Api, settings: Settings) -> gr.Blocks:
@@ -412,21 +452,23 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
                 calc_forms(api, rules, as_of, limit)
 
             with gr.Tab("条文浏览", id="browse"):
-                browse_screen(demo, api, as_of)
+                browse_screen(demo, api, as_of, private)
 
         def on_ask(text: str, as_of_text: str, scope_label: str, messages: list, history: list[Answer]):
             messages, history = list(messages or []), list(history or [])
             if not text or not text.strip():
                 return text, messages, history  # nothing to send
-            messages.append({"role": "user", "content": views.user_html(text)})
             try:
                 answer = api.assistant.ask(
-                    text, history=history, as_of=api._as_of(as_of_text), scope=SCOPES.get(scope_label, "all")
+                    text, history=history, as_of=api.given_day(as_of_text), scope=SCOPES.get(scope_label, "all")
                 )
             except RegassistError as exc:  # a bad date: the question stays in the box to send again
                 messages.append({"role": "assistant", "content": views.error_html(str(exc))})
                 return text, messages, history
+            messages.append({"role": "user", "content": views.user_html(text)})
             messages.append({"role": "assistant", "content": views.answer_html(answer, corpus)})
+            if answer.intent == "invalid":  # too long, control characters…: kept so it can be fixed
+                return text, messages, history
             return "", messages, [*history, answer]
 
         gr.on(
@@ -437,7 +479,8 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
             **private,
         )
         clear.click(lambda: ([], [], ""), None, [chatbot, answers, question], api_visibility="private")
-        gr.on([as_of.submit, as_of.blur], banner, [as_of], [status], api_visibility="private")
+        chatbot.clear(lambda: [], None, [answers], api_visibility="private")
+        gr.on([as_of.submit, as_of.blur], banner, [as_of], [status], **private)
         # The day is filled in on each page load (a server running past midnight moves on with it).
         demo.load(
             lambda: (today := api.assistant.today().isoformat(), banner(today)),
@@ -474,7 +517,15 @@ def calc_forms(api: Api, rules: Any, as_of: gr.Textbox, limit: Mapping[str, Any]
     def form(rule: str, fields: list[Any], read: Callable[..., dict[str, Any]]) -> None:
         button = gr.Button("计算", variant="primary", elem_id=f"calc-{rule}")
         result = gr.HTML(elem_id=f"result-{rule}")
-        button.click(_calc_handler(api, rule, read), [*fields, as_of], [result], api_visibility="private", **limit)
+        handler = _calc_handler(api, rule, read)
+        texts = [f.submit for f in fields if isinstance(f, gr.Textbox)]
+        gr.on([button.click, *texts], handler, [*fields, as_of], [result], api_visibility="private", **limit)
+
+        def again(*values: Any) -> str:
+            *inputs, shown = values
+            return handler(*inputs) if shown else shown  # a result on screen speaks for the new day
+
+        gr.on([as_of.submit, as_of.blur], again, [*fields, as_of, result], [result], api_visibility="private", **limit)
 
     with gr.Tabs():
         with gr.Tab("监理（第十九条）", id="calc-supervision-tab"):
@@ -497,8 +548,8 @@ def calc_forms(api: Api, rules: Any, as_of: gr.Textbox, limit: Mapping[str, Any]
                 a_within = _tri("投资规模未超出概算批复", "adjustment-within")
                 a_goal = _tri("建设目标不变")
             situations = {"未说明": None, "都不符合": "none"} | {
-                f"第（{n}）项：{views.esc(q.text)[:40]}": str(i)
-                for i, (n, q) in enumerate(zip(("一", "二", "三"), rules.adjustment.situations, strict=False), 1)
+                f"第（{to_chinese(i)}）项：{_clip(_ITEM_MARK.sub('', q.text), 36)}": str(i)
+                for i, q in enumerate(rules.adjustment.situations, 1)
             }
             a_situation = gr.Dropdown(list(situations), value="未说明", label="符合第二十一条第一款的哪一项情形")
 
@@ -572,7 +623,7 @@ def calc_forms(api: Api, rules: Any, as_of: gr.Textbox, limit: Mapping[str, Any]
             form("self_evaluation", [s_accepted, s_live], lambda accepted, live: {"accepted": accepted, "live": live})
 
 
-def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox) -> None:
+def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox, private: Mapping[str, Any]) -> None:
     """Documents → chapters → articles; or a reference typed straight in."""
     corpus = api.corpus
     first = corpus.documents[corpus.primary]
@@ -589,7 +640,7 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox) -> None:
     with gr.Row():
         jump = gr.Textbox(
             label="直接打开条文",
-            placeholder="如 第二十一条第二款、21条、审计法第六条（回车打开）",
+            placeholder="如 第二十一条第二款、21条2款、审计法第六条（不写文件名时在当前文件中查找；回车打开）",
             scale=4,
             elem_id="browse-jump",
         )
@@ -608,7 +659,7 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox) -> None:
         article = next((a for a in doc.articles if a.id == unit_id), None) if doc else None
         return (doc, article) if article else None
 
-    def render(doc_id: str, unit_id: str | None, as_of_text: str) -> tuple[str, str]:
+    def render(doc_id: str, unit_id: str | None, as_of_text: str, mark: tuple[int, int] = (0, 0)) -> tuple[str, str]:
         try:
             day = api.day(as_of_text)
         except RegassistError as exc:
@@ -619,7 +670,7 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox) -> None:
         if found is None:
             return views.error_html(f"{meta.cite_with_number()}未收录正文，无法显示条文。"), card
         doc, article = found
-        return views.article_html(doc, article, corpus, day), card
+        return views.article_html(doc, article, corpus, day, mark), card
 
     def on_document(doc_id: str, as_of_text: str):
         doc = corpus.documents.get(doc_id)
@@ -644,8 +695,8 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox) -> None:
     def on_article(doc_id: str, unit_id: str, as_of_text: str):
         return render(doc_id, unit_id, as_of_text)
 
-    def show(doc: Document, article_id: str, as_of_text: str):
-        text, card = render(doc.id, article_id, as_of_text)
+    def show(doc: Document, article_id: str, as_of_text: str, mark: tuple[int, int] = (0, 0)):
+        text, card = render(doc.id, article_id, as_of_text, mark)
         return (
             gr.update(value=doc.id),
             gr.update(choices=[ALL_CHAPTERS, *views.chapters(doc)], value=ALL_CHAPTERS),
@@ -657,11 +708,12 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox) -> None:
     def on_jump(reference: str, doc_id: str, as_of_text: str):
         """A reference that names its document opens there; otherwise in the document on screen."""
         try:
-            parsed = parse_ref(reference)
-            doc, unit = corpus.lookup(parsed, None if parsed.document else doc_id)
+            doc, unit = api.locate(_text(reference, "条文", 200), doc_id if doc_id in corpus.documents else None)
         except RegassistError as exc:
             return gr.update(), gr.update(), gr.update(), views.error_html(str(exc)), gr.update()
-        return show(doc, doc.article(unit.ref.article, unit.ref.suffix).id, as_of_text)
+        article = doc.article(unit.ref.article, unit.ref.suffix)
+        mark = (0, 0) if unit is article else (unit.start, unit.end)
+        return show(doc, article.id, as_of_text, mark)
 
     def on_step(doc_id: str, unit_id: str, step: int, as_of_text: str):
         doc = corpus.documents.get(doc_id)
@@ -672,30 +724,15 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox) -> None:
         return show(doc, ids[max(0, min(len(ids) - 1, at + step))], as_of_text)
 
     outputs = [doc_box, chapter_box, article_box, article_view, document_view]
-    doc_box.input(
-        on_document, [doc_box, as_of], [chapter_box, article_box, article_view, document_view], api_visibility="private"
-    )
-    chapter_box.input(
-        on_chapter, [doc_box, chapter_box, as_of], [article_box, article_view, document_view], api_visibility="private"
-    )
-    article_box.input(
-        on_article, [doc_box, article_box, as_of], [article_view, document_view], api_visibility="private"
-    )
-    gr.on([jump.submit, open_button.click], on_jump, [jump, doc_box, as_of], outputs, api_visibility="private")
-    previous.click(
-        lambda d, u, t: on_step(d, u, -1, t), [doc_box, article_box, as_of], outputs, api_visibility="private"
-    )
-    following.click(
-        lambda d, u, t: on_step(d, u, 1, t), [doc_box, article_box, as_of], outputs, api_visibility="private"
-    )
-    gr.on(
-        [as_of.submit, as_of.blur],
-        on_article,
-        [doc_box, article_box, as_of],
-        [article_view, document_view],
-        api_visibility="private",
-    )
-    demo.load(on_article, [doc_box, article_box, as_of], [article_view, document_view], api_visibility="private")
+    shown = [article_view, document_view]
+    doc_box.input(on_document, [doc_box, as_of], [chapter_box, article_box, *shown], **private)
+    chapter_box.input(on_chapter, [doc_box, chapter_box, as_of], [article_box, *shown], **private)
+    article_box.input(on_article, [doc_box, article_box, as_of], shown, **private)
+    gr.on([jump.submit, open_button.click], on_jump, [jump, doc_box, as_of], outputs, **private)
+    previous.click(lambda d, u, t: on_step(d, u, -1, t), [doc_box, article_box, as_of], outputs, **private)
+    following.click(lambda d, u, t: on_step(d, u, 1, t), [doc_box, article_box, as_of], outputs, **private)
+    gr.on([as_of.submit, as_of.blur], on_article, [doc_box, article_box, as_of], shown, **private)
+    demo.load(on_article, [doc_box, article_box, as_of], shown, **private)
 
 
 # --- serving ---------------------------------------------------------------------------------------

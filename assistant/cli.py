@@ -596,7 +596,7 @@ def chat(obj: _Lazy, as_of: date | None, scope: str) -> None:
 def serve(obj: _Lazy, host: str | None, port: int | None) -> None:
     """启动网页应用：问答、计算器、条文浏览，以及 API 与 MCP 接口（默认 http://127.0.0.1:7860）。"""
     overrides = {key: value for key, value in {"host": host, "port": port}.items() if value is not None}
-    settings = load_settings(**obj.settings.model_dump(exclude_unset=True), **overrides)  # validated again
+    settings = load_settings(**(obj.settings.model_dump(exclude_unset=True) | overrides))  # validated again
     _check_port(settings.host, settings.port)  # before the models load, not after
     from .app import exposed_without_auth
     from .app import serve as serve_app

@@ -35,9 +35,12 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")  # every line ending markdown knows
+
+
 def block(*parts: str, cls: str = "ra") -> str:
-    """One HTML block: no newline survives, so no blank line can end the block early."""
-    return f'<div class="{cls}">' + "".join(parts).replace("\n", "<br>") + "</div>"
+    """One HTML block: no line ending survives, so no blank line can end the block early."""
+    return f'<div class="{cls}">' + _LINE_END.sub("<br>", "".join(parts)) + "</div>"
 
 
 def _inline(text: str) -> str:
@@ -107,6 +110,8 @@ def article_body(doc: Document, article: Article, highlight: tuple[int, int] = (
 
 def _status_badge(meta: DocumentMeta, day: date) -> str:
     status = meta.status_on(day)
+    if status == UNKNOWN:
+        return '<span class="ra-status ra-unknown">效力状态未记录</span>'
     cls = {EXPIRED: "ra-expired", NOT_YET: "ra-expired"}.get(status, "ra-in-force")
     until = f"，有效期至 {meta.expiry_date}" if meta.expiry_date else ""
     return f'<span class="ra-status {cls}">{esc(status)}（按 {day}{esc(until)}）</span>'
@@ -155,8 +160,10 @@ def answer_html(answer: Answer, corpus: Corpus) -> str:
     """An answer as one chat bubble: the text, its warnings, then one panel per citation."""
     cls = "ra ra-answer ra-abstained" if answer.abstained else "ra ra-answer"
     parts = [markdown_html(answer.answer)]
-    if answer.warnings:
-        parts.append('<ul class="ra-warnings">' + "".join(f"<li>{esc(w)}</li>" for w in answer.warnings) + "</ul>")
+    said = answer.answer.replace("**", "")
+    extra = [w for w in dict.fromkeys(answer.warnings) if w.replace("**", "") not in said]
+    if extra:
+        parts.append('<ul class="ra-warnings">' + "".join(f"<li>{esc(w)}</li>" for w in extra) + "</ul>")
     parts.append(citation_panels(answer.citations, corpus, answer.as_of))
     return block(*parts, cls=cls)
 
@@ -204,7 +211,8 @@ def mentioned_documents(corpus: Corpus, text: str, own: str | None = None) -> li
 
 def _document_line(name: str, meta: DocumentMeta | None, corpus: Corpus, day: date) -> str:
     if meta is None:
-        return f"<li>{esc('《' + name.strip('《》') + '》' if '〔' not in name else name)}：不在文件清单中，未收录</li>"
+        shown = name if _NUMBER.fullmatch(name) else f"《{name.strip('《》')}》"
+        return f"<li>{esc(shown)}：不在文件清单中，未收录</li>"
     bundled = "已收录正文" if meta.id in corpus.documents else "未收录正文"
     status = meta.status_on(day)
     status = "效力状态未记录" if status == UNKNOWN else f"按 {day} {status}"
@@ -238,8 +246,9 @@ def document_html(meta: DocumentMeta, corpus: Corpus, day: date) -> str:
     return block(*parts, cls="ra ra-document")
 
 
-def article_html(doc: Document, article: Article, corpus: Corpus, day: date) -> str:
-    """An article for the Browse screen: where it sits, its status, its text, the documents it names."""
+def article_html(doc: Document, article: Article, corpus: Corpus, day: date, mark: tuple[int, int] = (0, 0)) -> str:
+    """An article for the Browse screen: where it sits, its status, its text (the span `mark`
+    highlighted: the 款 or 项 asked for), the documents it names."""
     where = " · ".join(h.name for h in article.headings)
     parts = [
         f"<h3>{esc(doc.label(article))}</h3>",
@@ -251,7 +260,7 @@ def article_html(doc: Document, article: Article, corpus: Corpus, day: date) -> 
     note = doc.meta.version_note(day)
     if note:
         parts.append(f'<p class="ra-note">{esc(note)}</p>')
-    parts.append(f'<div class="ra-text">{article_body(doc, article)}</div>')
+    parts.append(f'<div class="ra-text">{article_body(doc, article, mark)}</div>')
     named = mentioned_documents(corpus, doc.text[article.start : article.end], own=doc.id)
     if named:
         lines = "".join(_document_line(name, meta, corpus, day) for name, meta in named)

@@ -15,6 +15,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -35,12 +36,13 @@ def one_run() -> tuple[float, float]:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     binary = Path(sys.executable).parent / "regassist"
+    log = tempfile.TemporaryFile()  # noqa: SIM115 — closed in finally; a pipe nobody reads could stall the server
     started = time.perf_counter()
     proc = subprocess.Popen(
         [str(binary), "serve", "--port", str(port)],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"},
     )
     try:
@@ -50,7 +52,8 @@ def one_run() -> tuple[float, float]:
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise SystemExit(f"regassist serve exited: {proc.stderr.read().decode()}") from None
+                    log.seek(0)
+                    raise SystemExit(f"regassist serve exited: {log.read().decode()}") from None
                 time.sleep(0.05)
         serving = time.perf_counter() - started
         answer = Client(url, verbose=False).predict(QUESTION, api_name="/ask")
@@ -59,6 +62,7 @@ def one_run() -> tuple[float, float]:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+        log.close()
 
 
 def main() -> None:

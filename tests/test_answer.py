@@ -607,3 +607,44 @@ def test_final_review_regressions(engine) -> None:
     assert moved.calculation.outcome["window_start"] == "2026-06-01"
     assert engine.ask("这个项目是按办法实施的吗？").intent != "document"
     assert not engine.ask("采用综合评分法的项目，价格分怎么算？").abstained
+
+
+def test_an_item_found_by_search_comes_with_the_words_it_completes(engine) -> None:
+    """ "(一)含有新建机房…的项目;" alone does not say it is barred: its 款's opening words do."""
+    answer = engine.ask("可以新建机房吗？")
+    assert answer.intent == "retrieval"
+    lead, lead_in = answer.citations[0], answer.citations[1]
+    assert (lead.ref.article, lead.ref.item) == (10, 1)
+    assert lead_in.text == "以下政务信息化项目原则上不得申报:" and lead_in.ref.item is None
+    # each quote under its own tag: the item's words, then the 款 words it completes
+    assert "依据【办法 第十条第（一）项】：\n\n> (一)含有新建机房" in answer.answer
+    assert "该项列于【办法 第十条第一款】“以下政务信息化项目原则上不得申报:”之下。" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "verdict"),
+    [
+        ("监理", "那150万呢？", "不要求"),
+        ("第十九条", "那230万呢？", "需要"),
+        ("第二十九条", "那明年呢？", "已失效"),
+    ],
+)
+def test_after_reading_a_rule_an_elliptical_figure_is_calculated(engine, first: str, then: str, verdict: str) -> None:
+    earlier = engine.ask(first)
+    answer = engine.ask(then, history=[earlier])
+    assert answer.intent in ("calculator", "validity") and answer.answer.startswith(verdict)
+
+
+def test_reading_an_article_without_a_rule_leaves_figures_to_the_question(engine) -> None:
+    answer = engine.ask("那150万呢？", history=[engine.ask("第二条")])
+    assert answer.calculation is None
+
+
+def test_the_last_rule_read_or_calculated_is_the_one_a_figure_goes_to(engine) -> None:
+    same = engine.ask("那150万呢？", history=["总投资230万要监理吗", "第十九条"])
+    assert same.calculation is not None and same.calculation.rule == "supervision"
+    assert same.answer.startswith("不要求")
+    other = engine.ask("那150万呢？", history=["概算1000万元，增加建设内容120万元，可以自行调整吗？", "第十九条"])
+    assert other.calculation is not None and other.calculation.rule == "supervision"
+    last = engine.ask("那150万呢？", history=["第十九条", "第二十一条"])
+    assert last.topic.rule == "adjustment" and not last.answer.startswith("不要求")

@@ -142,6 +142,8 @@ def test_search_endpoint(client: Client) -> None:
     assert len(result["hits"]) == 3 and result["hits"][0]["article"] == 19
     with pytest.raises(Exception, match="k 应为 1 到 50"):
         client.predict("监理", 0, "all", api_name="/search")
+    nothing = client.predict("第99条", 5, "all", api_name="/search")
+    assert nothing["hits"] == [] and "办法共29条" in nothing["error"]["message"]
 
 
 def test_verify_citation_endpoint(client: Client) -> None:
@@ -151,6 +153,10 @@ def test_verify_citation_endpoint(client: Client) -> None:
     assert wrong["exists"] and wrong["verbatim"] is False and "不是" in wrong["problem"]
     missing = client.predict("第三十五条", "任何文字", "", api_name="/verify_citation")
     assert missing["exists"] is False and "办法共29条" in missing["problem"]
+    unknown = client.predict("机房管理办法第五条", "", "", api_name="/verify_citation")
+    assert unknown["exists"] is False and "未找到文件" in unknown["problem"]
+    elsewhere = client.predict("第五条", "", "政府投资条例", api_name="/verify_citation")
+    assert elsewhere["exists"] is None and "未收录正文" in elsewhere["problem"]
 
 
 def test_calculator_endpoints(client: Client) -> None:
@@ -330,7 +336,7 @@ def test_exposure_without_auth_is_noticed() -> None:
     assert not exposed_without_auth(Settings(extra_docs=None, host="0.0.0.0", auth="a:b"))
 
 
-def test_serve_refuses_a_busy_port_before_loading_anything(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_refuses_a_busy_port_before_loading_anything(no_serving) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -340,16 +346,66 @@ def test_serve_refuses_a_busy_port_before_loading_anything(monkeypatch: pytest.M
     assert f"无法在 127.0.0.1:{port} 上监听" in result.output and "Traceback" not in result.output
 
 
+@pytest.fixture
+def no_serving(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal must come before anything loads; if it did not, fail instead of serving forever."""
+
+    def serve(*args, **kwargs):
+        raise AssertionError("serve() was reached")
+
+    monkeypatch.setattr("assistant.app.serve", serve)
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--host", "no-such-host.invalid"], 3, "监听地址“no-such-host.invalid”无效"),
         (["--host", "::1"], 3, "暂不支持 IPv6 地址"),
-        (["--host", "192.0.2.1"], 3, "地址 192.0.2.1 不属于本机"),
         (["--port", "0"], 2, "“0”不是有效的端口"),
         (["--port", "abc"], 2, "“abc”不是有效的端口"),
     ],
 )
-def test_serve_refuses_bad_addresses(args: list[str], code: int, message: str) -> None:
+def test_serve_refuses_bad_addresses(no_serving, args: list[str], code: int, message: str) -> None:
     result = CliRunner().invoke(cli, ["serve", *args], prog_name="regassist")
     assert result.exit_code == code and message in result.output and "Traceback" not in result.output
+
+
+def test_serve_refuses_an_unresolvable_host(no_serving, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unresolvable(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unresolvable)  # no DNS at test time
+    result = CliRunner().invoke(cli, ["serve", "--host", "intranet-box"], prog_name="regassist")
+    assert result.exit_code == 3 and "监听地址“intranet-box”无效" in result.output
+
+
+def test_serve_refuses_an_address_of_another_machine(no_serving, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def elsewhere(self, address):
+        raise OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
+
+    monkeypatch.setattr(socket.socket, "bind", elsewhere)  # as on any host without ip_nonlocal_bind
+    result = CliRunner().invoke(cli, ["serve", "--host", "192.0.2.1"], prog_name="regassist")
+    assert result.exit_code == 3 and "地址 192.0.2.1 不属于本机" in result.output
+
+
+def test_a_flag_outranks_the_same_setting_in_the_environment(no_serving, monkeypatch: pytest.MonkeyPatch) -> None:
+    """REGASSIST_PORT=8000 with --port 9000: the flag wins, no clash of the two."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        monkeypatch.setenv("REGASSIST_PORT", "8000")
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)], prog_name="regassist")
+    assert result.exit_code == 3 and f"无法在 127.0.0.1:{port} 上监听" in result.output
+
+
+def test_article_reads_references_as_questions_are_read(client: Client) -> None:
+    assert client.predict("21条2款", "", "", api_name="/article")["label"].endswith("第二十一条第二款")
+    assert client.predict("19", "", "", api_name="/article")["label"].endswith("第十九条")
+    with pytest.raises(Exception, match="一次只能查一条"):
+        client.predict("第十条和第十九条", "", "", api_name="/article")
+    with pytest.raises(Exception, match="未找到文件“机房管理办法”"):
+        client.predict("机房管理办法第五条", "", "", api_name="/article")
+    with pytest.raises(Exception, match="无法识别条文编号"):
+        client.predict("garbage", "", "", api_name="/article")

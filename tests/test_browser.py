@@ -170,14 +170,51 @@ def test_browse_by_dropdowns_and_other_documents(page) -> None:
 
 def test_a_bad_date_is_said_and_a_later_one_changes_the_status(page) -> None:
     page, _ = page
-    page.fill("#as-of textarea, #as-of input", "2026-13-45")
-    page.press("#as-of textarea, #as-of input", "Enter")
+    page.fill("#as-of input", "2026-13-45")
+    page.press("#as-of input", "Enter")
     page.wait_for_function("document.querySelector('#banner').innerText.includes('无效')")
     _ask(page, "第十九条")
     assert "日期“2026-13-45”无效" in page.locator("#chat .ra-error").last.inner_text()
     assert page.input_value("#question textarea") == "第十九条"  # kept, to send again
-    page.fill("#as-of textarea, #as-of input", "2027-01-01")
-    page.press("#as-of textarea, #as-of input", "Enter")
+    page.fill("#as-of input", "2027-01-01")
+    page.press("#as-of input", "Enter")
     page.wait_for_function("document.querySelector('#banner').innerText.includes('已失效')")
     _ask(page, "第十九条")
     assert "已失效" in page.locator("#chat .ra-answer").last.inner_text()
+
+
+def test_jump_highlights_the_paragraph_and_reads_references_as_chat_does(page) -> None:
+    page, _ = page
+    page.get_by_role("tab", name="条文浏览").click()
+    page.fill("#browse-jump textarea", "21条2款")
+    page.press("#browse-jump textarea", "Enter")
+    page.wait_for_function("document.querySelector('#browse-text mark') !== null")
+    assert page.inner_text("#browse-text mark").startswith("建设内容调整是指在批复的软硬件清单内")
+    page.fill("#browse-jump textarea", "审计法第六条")
+    page.press("#browse-jump textarea", "Enter")
+    page.wait_for_function("document.querySelector('#browse-text').innerText.includes('审计法》第六条')")
+    page.fill("#browse-jump textarea", "第二十一条第一款第（三）项")  # in the document on screen: 审计法
+    page.press("#browse-jump textarea", "Enter")
+    page.wait_for_function("document.querySelector('#browse-text .ra-error') !== null")
+    assert page.inner_text("#browse-text").startswith("审计法：")  # the message names the document
+
+
+def test_the_chat_widgets_clear_button_also_forgets_the_conversation(page) -> None:
+    page, _ = page
+    _ask(page, "我们的项目总投资230万元，需要监理吗？")
+    page.locator("#chat button[aria-label='清空对话'], #chat button[aria-label='Clear']").first.click()
+    page.wait_for_function("document.querySelectorAll('#chat .ra-answer').length === 0")
+    _ask(page, "那150万呢？")
+    assert not page.locator("#chat .ra-answer").last.inner_text().startswith("不要求")
+
+
+def test_a_calculator_result_follows_the_date(page) -> None:
+    page, _ = page
+    page.get_by_role("tab", name="计算器").click()
+    page.fill("#supervision-total textarea", "230万")
+    page.press("#supervision-total textarea", "Enter")  # Enter computes, as the button does
+    page.wait_for_function("document.querySelector('#result-supervision').innerText.includes('适用日期 2026-11-26')")
+    page.fill("#as-of input", "2027-01-01")
+    page.press("#as-of input", "Enter")
+    page.wait_for_function("document.querySelector('#result-supervision').innerText.includes('适用日期 2027-01-01')")
+    assert "已失效" in page.inner_text("#result-supervision")

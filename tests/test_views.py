@@ -68,10 +68,12 @@ def test_markdown_subset_is_rendered() -> None:
     assert "<ul><li>假设</li></ul>" in html
 
 
-def test_blocks_never_contain_a_newline() -> None:
+@pytest.mark.parametrize("ending", ["\n", "\r", "\r\n"])
+def test_blocks_never_contain_a_line_ending(ending: str) -> None:
     """A blank line would end the HTML block and let the chat widget read markdown after it."""
-    html = views.block(views.esc("第一行\n\n[x](javascript:alert(1))"), "<p>b</p>")
-    assert "\n" not in html and html.startswith('<div class="ra">')
+    text = f"第一行{ending}{ending}[x](javascript:alert(1)) ![](http://e/a.png)"
+    for html in (views.block(views.esc(text), "<p>b</p>"), views.user_html(text)):
+        assert "\n" not in html and "\r" not in html and html.startswith('<div class="ra')
 
 
 def test_latex_and_markdown_marks_stay_literal() -> None:
@@ -210,6 +212,12 @@ def test_mentioned_documents_resolves_numbers_and_keeps_unknown_ones(default_cor
         ("京政发〔2020〕1号", None),
         ("国办发〔2019〕57号", "gov-info-projects-2019"),
     ]
+    assert views._document_line("国务院令第999号", None, default_corpus, date(2026, 11, 26)) == (
+        "<li>国务院令第999号：不在文件清单中，未收录</li>"
+    )
+    assert views._document_line("某某办法", None, default_corpus, date(2026, 11, 26)) == (
+        "<li>《某某办法》：不在文件清单中，未收录</li>"
+    )
     html = views.article_html(
         default_corpus.document(), default_corpus.document().article(1), default_corpus, date(2026, 11, 26)
     )
@@ -251,3 +259,25 @@ def test_status_banner_counts_down_and_turns_red_when_expired(default_corpus: Co
     assert "（今天是最后一天）" in views.status_banner(meta, date(2026, 11, 30), date(2026, 11, 30))
     expired = views.status_banner(meta, date(2027, 1, 1), today)
     assert "ra-expired" in expired and "按 2027-01-01 已失效" in expired and "还剩" not in expired
+
+
+def test_unknown_status_is_grey_and_said_as_unknown(default_corpus: Corpus) -> None:
+    meta = default_corpus.resolve("国家政务信息化项目建设管理办法")
+    html = views.document_html(meta, default_corpus, date(2026, 11, 26))
+    assert '<span class="ra-status ra-unknown">效力状态未记录</span>' in html
+    assert "ra-in-force" not in html
+
+
+def test_a_warning_already_in_the_answer_is_not_repeated(engine, default_corpus: Corpus) -> None:
+    answer = engine.ask("第十九条", as_of="2027-01-01")
+    assert answer.warnings and all(w in answer.answer.replace("**", "") for w in answer.warnings)
+    assert 'class="ra-warnings"' not in views.answer_html(answer, default_corpus)
+
+
+def test_article_view_highlights_the_unit_asked_for(default_corpus: Corpus) -> None:
+    doc = default_corpus.document()
+    paragraph = doc.find(UnitRef(21, paragraph=2))
+    html = views.article_html(
+        doc, doc.article(21), default_corpus, date(2026, 11, 26), (paragraph.start, paragraph.end)
+    )
+    assert re.findall(r"<mark>(.*?)</mark>", html) == [paragraph.text]
