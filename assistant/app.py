@@ -50,13 +50,18 @@ KIND_CHOICES = {"未说明": None, "新建": "new", "升级改造": "upgrade", "
 EXAMPLES = [
     "我们的项目总投资230万元，需要监理吗？",
     "概算1000万元，增加建设内容120万元，可以自行调整吗？",
-    "可以新建机房吗？",
+    "新建机房的项目能申报吗？",
     "第二十一条第二款",
     "这个办法什么时候失效？",
     "项目验收后多久要做自评价？",
     "政府采购法第二条",
 ]
 ALL_CHAPTERS = "全部章节"
+# After an answer: scroll the chat so the latest question (and the verdict under it) is at the top.
+SHOW_LATEST = """() => {
+  const asked = document.querySelectorAll('#chat .ra-user');
+  if (asked.length) asked[asked.length - 1].scrollIntoView({block: 'start', behavior: 'instant'});
+}"""
 CSS = """
 .ra p { margin: 0.3em 0; }
 .ra blockquote { border-left: 3px solid #c7d2fe; margin: 0.4em 0; padding: 0.2em 0.8em; color: #374151; }
@@ -432,6 +437,7 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
                     height=560,
                     latex_delimiters=[],
                     buttons=[],
+                    autoscroll=False,  # a long answer would scroll its verdict away; see SHOW_LATEST
                     elem_id="chat",
                     placeholder="问一个关于《包头市本级政务信息化项目建设管理办法(试行)》的问题，或点击下方示例。",
                 )
@@ -477,7 +483,7 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
             [question, as_of, scope, chatbot, answers],
             [question, chatbot, answers],
             **private,
-        )
+        ).then(None, js=SHOW_LATEST)
         clear.click(lambda: ([], [], ""), None, [chatbot, answers, question], api_visibility="private")
         chatbot.clear(lambda: [], None, [answers], api_visibility="private")
         gr.on([as_of.submit, as_of.blur], banner, [as_of], [status], **private)
@@ -721,7 +727,12 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox, private: Mapping
             return gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
         ids = [a.id for a in doc.articles]
         at = ids.index(unit_id) if unit_id in ids else 0
-        return show(doc, ids[max(0, min(len(ids) - 1, at + step))], as_of_text)
+        to = at + step
+        if not 0 <= to < len(ids):  # at either end: said, the article stays
+            update = show(doc, ids[at], as_of_text)
+            end = "已是第一条。" if to < 0 else f"已是最后一条（{doc.extent()}）。"
+            return (*update[:3], views.block(f'<p class="ra-note">{views.esc(end)}</p>') + update[3], update[4])
+        return show(doc, ids[to], as_of_text)
 
     outputs = [doc_box, chapter_box, article_box, article_view, document_view]
     shown = [article_view, document_view]

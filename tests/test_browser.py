@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -87,6 +88,7 @@ def test_chat_calculator_and_browse(page, tmp_path: Path) -> None:
     _ask(page, "我们的项目总投资230万元，需要监理吗？")
     answer = page.locator("#chat .ra-answer").last
     assert answer.inner_text().startswith("需要。")
+    expect(page.locator("#chat .ra-user").last).to_be_in_viewport()  # the verdict is not scrolled away
     panel = answer.locator("details.ra-cite").first
     assert "【办法 第十九条】" in panel.locator("summary").inner_text()
     assert not panel.locator("mark").first.is_visible()
@@ -158,6 +160,9 @@ def test_browse_by_dropdowns_and_other_documents(page) -> None:
     page.locator("#browse-article input").click()
     page.get_by_role("option", name=re.compile("^第二十九条")).click()
     page.wait_for_function("document.querySelector('#browse-text').innerText.includes('有效期两年')")
+    page.click("#browse-next")
+    page.wait_for_function("document.querySelector('#browse-text').innerText.includes('已是最后一条（办法共29条）')")
+    assert "有效期两年" in page.inner_text("#browse-text")
     # a law whose text is bundled, then one whose text is not
     page.fill("#browse-jump textarea", "审计法第六条")
     page.press("#browse-jump textarea", "Enter")
