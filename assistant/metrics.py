@@ -140,3 +140,74 @@ def refused_problems(record: Mapping[str, Any]) -> list[str]:
     if record["citations"]:
         return ["refusal carries citations"]
     return []
+
+
+# --- citations against gold units (precision, recall, F1 at article and at 款/项 level) ---------------
+
+
+def covers(gold: Mapping[str, Any], cited: Mapping[str, Any], level: str) -> bool:
+    """Does a citation name the gold unit? At "article" level the same article counts; at "unit" level
+    the citation must be the gold 款/项 or inside it (a gold article takes any of its units; a gold
+    item without its 款 takes that item of any 款)."""
+    if (cited.get("doc_id", cited.get("doc")), cited["article"]) != (gold["doc"], gold["article"]):
+        return False
+    if level == "article":
+        return True
+    return all(gold.get(key) is None or cited.get(key) == gold[key] for key in ("paragraph", "item"))
+
+
+def citation_prf(
+    citations: Sequence[Mapping[str, Any]], gold: Sequence[Mapping[str, Any]], level: str
+) -> tuple[float, float, float]:
+    """(precision, recall, F1): the share of distinct citations that name a gold unit, the share of gold
+    units some citation names, and their harmonic mean. No citation at all scores 0, 0, 0."""
+    if level == "article":
+        distinct = list({(c["doc_id"], c["article"]): c for c in citations}.values())
+    else:
+        distinct = list({(c["doc_id"], c["article"], c["paragraph"], c["item"]): c for c in citations}.values())
+    if not distinct or not gold:
+        return 0.0, 0.0, 0.0
+    precision = sum(any(covers(g, c, level) for g in gold) for c in distinct) / len(distinct)
+    recall = sum(any(covers(g, c, level) for c in distinct) for g in gold) / len(gold)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def cited_articles(citations: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
+    """The ranking a contract answer implies: its distinct cited articles, in order."""
+    return list(dict.fromkeys((c["doc_id"], c["article"]) for c in citations))
+
+
+def quote_fidelity(records: Sequence[Mapping[str, Any]], corpus: Corpus) -> tuple[int, int]:
+    """(verbatim quotes, all quotes) over answers: must be all of them."""
+    total = bad = 0
+    for record in records:
+        cited = [*record["citations"], *((record.get("calculation") or {}).get("citations") or [])]
+        total += len(cited)
+        bad += len(quote_problems(record, corpus))
+    return total - bad, total
+
+
+def turn_problems(expect: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    """How one answer in a dialogue misses its turn's expectations (intent, abstained, the first
+    citation among `articles`, the opening words, calculation outcome fields); empty when it meets them."""
+    problems = []
+    if "intent" in expect and record["intent"] != expect["intent"]:
+        problems.append(f"intent {record['intent']}, expected {expect['intent']}")
+    if "abstained" in expect and record["abstained"] != expect["abstained"]:
+        problems.append(f"abstained {record['abstained']}, expected {expect['abstained']}")
+    if expect.get("articles"):
+        first = record["citations"][0] if record["citations"] else None
+        if first is None or not any(covers(g, first, "unit") for g in expect["articles"]):
+            got = first["label"] if first else "no citation"
+            wanted = "、".join(f"{g['doc']} 第{g['article']}条" for g in expect["articles"])
+            problems.append(f"first citation {got}, expected {wanted}")
+    if expect.get("verdict_starts") and not record["answer"].startswith(tuple(expect["verdict_starts"])):
+        problems.append(f"answer starts “{record['answer'][:20]}”, expected {'/'.join(expect['verdict_starts'])}")
+    if expect.get("outcome"):
+        calc = record.get("calculation")
+        if calc is None:
+            problems.append("no calculation")
+        else:
+            problems += outcome_differences(expect["outcome"], calc["outcome"])
+    return problems
