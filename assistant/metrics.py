@@ -178,6 +178,31 @@ def cited_articles(citations: Sequence[Mapping[str, Any]]) -> list[tuple[str, in
     return list(dict.fromkeys((c["doc_id"], c["article"]) for c in citations))
 
 
+CONTRACT_FIELDS: Mapping[str, type | tuple[type, ...]] = {
+    "id": object,
+    "answer": str,
+    "abstained": bool,
+    "intent": str,
+    "citations": list,
+    "calculation": (dict, type(None)),
+}
+CITATION_FIELDS = ("doc_id", "article", "paragraph", "item", "label", "quote")
+
+
+def contract_problems(record: Mapping[str, Any]) -> list[str]:
+    """What keeps a record from being read as the answer contract (fields and their types)."""
+    problems = [
+        f"{key}: missing" if key not in record else f"{key}: not {getattr(kind, '__name__', kind)}"
+        for key, kind in CONTRACT_FIELDS.items()
+        if key not in record or not isinstance(record[key], kind)
+    ]
+    citations = record.get("citations")
+    for n, c in enumerate(citations if isinstance(citations, list) else [], 1):
+        if not isinstance(c, dict) or any(k not in c for k in CITATION_FIELDS):
+            problems.append(f"citation {n}: needs {', '.join(CITATION_FIELDS)}")
+    return problems
+
+
 def quote_fidelity(records: Sequence[Mapping[str, Any]], corpus: Corpus) -> tuple[int, int]:
     """(verbatim quotes, all quotes) over answers: must be all of them."""
     total = bad = 0

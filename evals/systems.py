@@ -1,12 +1,13 @@
 """The systems the evaluation compares, each answering questions in the JSON contract.
 
-- `assistant`: this project, through its batch command (`regassist ask --json --batch -`), exactly as an
-  evaluation suite calls it.
-- `bm25`, `dense`: our index searched by one signal alone; the top hits are the citations, whole units.
+- `assistant`: this project's engine (what `regassist ask --json --batch -` runs), in-process so that each
+  answer is timed; the batch command itself is scored as an `external` system in tests/test_eval.py.
+- `bm25`, `dense`: our index searched by one signal alone (its units carry their headings, subject terms
+  and sample questions); the top hits are the citations, whole units.
 - `langchain`: the common recipe. Each document's text is cut by RecursiveCharacterTextSplitter (500
   characters, overlap 50), embedded with the same e5 model into an in-memory Chroma collection, and
-  searched by similarity (top 4); the citations are the articles each chunk overlaps, in rank order,
-  quoting the overlap. So the gain from structure-aware units is a measured ratio, not a claim.
+  searched by similarity (top 4); the citations are the articles each chunk overlaps, chunk by chunk in
+  rank order and, within a chunk, the article it overlaps most first, quoting the overlap. So the gain from structure-aware units is a measured ratio, not a claim.
 - `external`: any command that reads questions as JSONL on stdin and writes contract JSON lines.
 
 Baselines never abstain and never calculate: they are retrievers, as the recipe is.
@@ -14,11 +15,13 @@ Baselines never abstain and never calculate: they are retrievers, as the recipe 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shlex
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,6 +29,7 @@ from typing import Any, Protocol
 from common import ROOT
 
 from assistant.corpus import Corpus
+from assistant.index import VectorCache
 from assistant.structure import Document
 
 AS_OF = "2026-11-26"  # items without their own as_of speak for this day, so figures do not move
@@ -33,6 +37,11 @@ BASELINE_K = 5
 RECIPE_K = 4
 CHUNK_SIZE = 500
 CHUNK_OVERLAP = 50
+EXTERNAL_TIMEOUT = 1800  # seconds for a whole dataset
+
+
+class SystemFailure(Exception):
+    """A system that could not answer a dataset: the run goes on without it and the report says why."""
 
 
 @dataclass(frozen=True)
@@ -52,10 +61,9 @@ class System(Protocol):
 
 def question_line(item: Mapping[str, Any]) -> dict[str, Any]:
     """The batch input for one question: id, q and, when present, as_of and history."""
-    line = {"id": item["id"], "q": item["q"]}
-    for key in ("as_of", "history"):
-        if key in item:
-            line[key] = item[key]
+    line = {"id": item["id"], "q": item["q"], "as_of": item.get("as_of", AS_OF)}
+    if "history" in item:
+        line["history"] = item["history"]
     return line
 
 
@@ -112,20 +120,42 @@ class CommandSystem:
 
     def answer(self, items: Sequence[Mapping[str, Any]]) -> Run:
         lines = "".join(json.dumps(question_line(i), ensure_ascii=False) + "\n" for i in items)
+        command = shlex.join(self.command)
         started = time.perf_counter()
-        done = subprocess.run(self.command, input=lines, capture_output=True, text=True, cwd=ROOT, check=False)
+        try:
+            done = subprocess.run(
+                self.command,
+                input=lines,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                cwd=ROOT,
+                check=False,
+                timeout=EXTERNAL_TIMEOUT,
+            )
+        except subprocess.TimeoutExpired:
+            raise SystemFailure(f"`{command}` took more than {EXTERNAL_TIMEOUT} s") from None
+        except OSError as exc:
+            raise SystemFailure(f"`{command}` could not start: {exc}") from None
         seconds = time.perf_counter() - started
         if done.returncode != 0:
-            raise SystemExit(
-                f"{self.name}: `{shlex.join(self.command)}` exited {done.returncode}: {done.stderr[-500:]}"
-            )
-        records = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-        if len(records) != len(items):
-            raise SystemExit(f"{self.name}: {len(items)} questions in, {len(records)} answers out")
-        for item, record in zip(items, records, strict=True):
-            if record.get("id") != item["id"]:
-                raise SystemExit(f"{self.name}: answer {record.get('id')} out of order (expected {item['id']})")
-        return Run(records, seconds, [])
+            raise SystemFailure(f"`{command}` exited {done.returncode}: {done.stderr[-300:].strip()}")
+        records = []
+        for number, line in enumerate(done.stdout.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SystemFailure(f"output line {number} is not JSON ({exc.msg}): {line[:80]}") from None
+            if not isinstance(record, dict):
+                raise SystemFailure(f"output line {number} is not a JSON object: {line[:80]}")
+            records.append(record)
+        by_id = {r.get("id"): r for r in records}
+        if len(records) != len(items) or any(i["id"] not in by_id for i in items):
+            missing = [i["id"] for i in items if i["id"] not in by_id][:5]
+            raise SystemFailure(f"{len(items)} questions in, {len(records)} answers out (missing ids: {missing})")
+        return Run([by_id[i["id"]] for i in items], seconds, [])
 
 
 # --- our index, one signal at a time -------------------------------------------------------------------
@@ -138,6 +168,7 @@ class RetrieverSystem:
     name: str
     retriever: Any
     mode: str
+    retrieves_only: bool = True  # no calculations, no refusals: those datasets do not apply
 
     def answer(self, items: Sequence[Mapping[str, Any]]) -> Run:
         corpus: Corpus = self.retriever.corpus
@@ -166,6 +197,7 @@ class LangChainRecipe:
     store: Any
     corpus: Corpus
     name: str = "langchain"
+    retrieves_only: bool = True
 
     @classmethod
     def build(cls, corpus: Corpus, embeddings: Any) -> LangChainRecipe:
@@ -182,7 +214,9 @@ class LangChainRecipe:
             [LCDocument(page_content=doc.text, metadata={"doc_id": doc.id}) for doc in corpus.documents.values()]
         )
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
-        store = Chroma(client=client, collection_name="recipe", embedding_function=embeddings)
+        # Ephemeral clients in one process share their memory: each build needs a collection of its own.
+        name = f"recipe-{uuid.uuid4().hex}"
+        store = Chroma(client=client, collection_name=name, embedding_function=CachedPassages.around(embeddings))
         store.add_documents(chunks)
         return cls(store, corpus)
 
@@ -197,13 +231,44 @@ class LangChainRecipe:
             for chunk in chunks:
                 doc = self.corpus.documents[chunk.metadata["doc_id"]]
                 start = chunk.metadata["start_index"]
-                for article, quote in overlapped_articles(doc, start, start + len(chunk.page_content)):
+                spans = overlapped_articles(doc, start, start + len(chunk.page_content))
+                for article, quote in sorted(spans, key=lambda span: -len(span[1])):  # the most overlapped first
                     if (doc.id, article) not in seen:
                         seen.add((doc.id, article))
                         citations.append(_citation(doc, article, None, None, quote))
             latencies.append(time.perf_counter() - t)
             records.append(_contract(item, citations))
         return Run(records, time.perf_counter() - started, latencies)
+
+
+class CachedPassages:
+    """The recipe's embeddings with its chunk vectors kept in a cache file beside the index's, so a second
+    run (or the extended corpus) embeds only chunks it has not seen."""
+
+    def __init__(self, embeddings: Any, cache: VectorCache) -> None:
+        self.embeddings = embeddings
+        self.cache = cache
+
+    @classmethod
+    def around(cls, embeddings: Any) -> CachedPassages:
+        from assistant.config import Settings
+
+        info = embeddings.info
+        slug = hashlib.sha1(f"{info.backend}|{info.model}|{info.version}".encode()).hexdigest()[:16]
+        return cls(embeddings, VectorCache(Settings().cache_dir / f"recipe-{info.backend}-{slug}.npz"))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if VectorCache.key(t) not in self.cache.vectors]
+        if missing:
+            for text, vector in zip(missing, self.embeddings.embed_documents(missing), strict=True):
+                self.cache.vectors[VectorCache.key(text)] = np.asarray(vector, dtype=np.float32)
+            self.cache.save()
+        return [self.cache.vectors[VectorCache.key(t)].tolist() for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embeddings.embed_query(text)
 
 
 def overlapped_articles(doc: Document, start: int, end: int) -> list[tuple[int, str]]:

@@ -48,9 +48,7 @@ def test_gate_datasets_have_what_the_issue_asks() -> None:
         for gold in item["gold"][:1]:
             per_article.setdefault(gold["article"], set()).add(item["style"])
     assert sorted(per_article) == list(range(1, 30))
-    assert all(
-        {"formal", "colloquial"} <= styles and styles & {"typo", "traditional"} for styles in per_article.values()
-    )
+    assert all({"formal", "colloquial", "typo", "traditional"} <= styles for styles in per_article.values())
     assert len(run_eval.dataset_items("calculators")) >= 40
     assert len(run_eval.dataset_items("out_of_scope")) >= 30
     assert len(run_eval.dataset_items("national")) >= 30
@@ -77,13 +75,50 @@ def test_an_external_system_is_scored_through_the_contract(monkeypatch, built_in
     assert result.quotes[0] == result.quotes[1] > 0
 
 
-def test_an_external_system_that_fails_is_said(default_corpus) -> None:
-    broken = systems.CommandSystem.external(f"{sys.executable} -c 'import sys; sys.exit(3)'")
-    with pytest.raises(SystemExit, match="exited 3"):
+@pytest.mark.parametrize(
+    ("script", "message"),
+    [
+        ("import sys; sys.exit(3)", "exited 3"),
+        ("print('loading model...')", "output line 1 is not JSON"),
+        ("print('[1]')", "not a JSON object"),
+        ("print('{}')", "answers out"),
+    ],
+)
+def test_an_external_system_that_fails_is_said(default_corpus, script: str, message: str) -> None:
+    broken = systems.CommandSystem.external(f'{sys.executable} -c "{script}"')
+    with pytest.raises(systems.SystemFailure, match=message):
         run_eval.evaluate(broken, "out_of_scope", default_corpus)
-    short = systems.CommandSystem.external(f"{sys.executable} -c 'print(1)'")
-    with pytest.raises(SystemExit, match="answers out"):
-        run_eval.evaluate(short, "out_of_scope", default_corpus)
+
+
+REORDERING = (
+    "import sys, json; items = [json.loads(l) for l in sys.stdin]; "
+    "[print(json.dumps({'id': i['id'], 'answer': 'x', 'abstained': True, 'intent': 'out_of_scope', "
+    "'citations': [], 'calculation': None} if n else {'id': i['id']})) for n, i in reversed(list(enumerate(items)))]"
+)
+
+
+def test_answers_are_matched_by_id_and_broken_records_scored_wrong(default_corpus, tmp_path) -> None:
+    system = systems.CommandSystem.external(f'{sys.executable} -c "{REORDERING}"')
+    result = run_eval.evaluate(system, "out_of_scope", default_corpus)
+    assert [r["id"] for r in result.records] == [i["id"] for i in result.items]
+    assert result.scores[0]["ok"] is False and "not the answer contract" in result.scores[0]["problems"][0]
+    assert all(s["ok"] for s in result.scores[1:])
+    run_eval.write_report([result], [], tmp_path / "r", 1.0)  # a broken record still reports
+    assert "not the answer contract" in (tmp_path / "r.md").read_text(encoding="utf-8")
+
+
+def test_a_failing_system_is_a_note_and_the_run_goes_on(monkeypatch, built_index, default_corpus, retriever) -> None:
+    monkeypatch.setattr(run_eval, "configuration", lambda name, say: (built_index, default_corpus, retriever))
+    failing = f'{sys.executable} -c "import sys; sys.exit(3)"'
+    results, notes = run_eval.run_all(["bm25"], ["in_scope", "out_of_scope"], failing, say=lambda _: None)
+    assert [(r.system, r.dataset) for r in results] == [("bm25", "in_scope")]  # refusals do not apply to it
+    assert len(notes) == 2 and all(n.startswith("external × ") and "exited 3" in n for n in notes)
+
+
+def test_an_absent_regulations_folder_is_said(monkeypatch) -> None:
+    monkeypatch.setattr(run_eval, "configuration", lambda name, say: None)
+    results, notes = run_eval.run_all(["assistant"], ["cross_document"], None, say=lambda _: None)
+    assert results == [] and "regulations folder" in notes[0]
 
 
 def test_baselines_speak_the_contract_with_verbatim_quotes(retriever, banfa) -> None:

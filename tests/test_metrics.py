@@ -110,3 +110,19 @@ def test_turn_problems() -> None:
     problems = turn_problems(expect, wrong)
     assert len(problems) == 4 and problems[-1] == "no calculation"
     assert turn_problems({"abstained": True}, record) == ["abstained False, expected True"]
+
+
+def test_contract_problems() -> None:
+    from assistant.metrics import contract_problems
+
+    good = {"id": 1, "answer": "a", "abstained": False, "intent": "article", "citations": [], "calculation": None}
+    assert contract_problems(good) == []
+    assert contract_problems({"id": 1}) == [
+        "answer: missing",
+        "abstained: missing",
+        "intent: missing",
+        "citations: missing",
+        "calculation: missing",
+    ]
+    assert contract_problems({**good, "abstained": "no"}) == ["abstained: not bool"]
+    assert contract_problems({**good, "citations": [{"doc_id": "b"}]})[0].startswith("citation 1: needs")
