@@ -36,7 +36,7 @@ test: install
 	$(BIN)/python -m pytest
 
 # Every system (this assistant, BM25 only, dense only, the LangChain recipe) on every dataset:
-# evals/reports/latest.{md,json,png}. About 2–3 minutes here; EVAL_ARGS passes options, e.g.
+# evals/reports/latest.{md,json,png}. 1–2 minutes here; EVAL_ARGS passes options, e.g.
 # EVAL_ARGS='--system-cmd "other-assistant --jsonl"'.
 eval: install
 	$(BIN)/regassist index

@@ -659,6 +659,14 @@ class Assistant:
             return self._out_of_scope(text, day, topic, note)
         if named is not None and named not in self.corpus.documents:
             message = f"{self.corpus.meta(named).cite_with_number()}未收录正文，无法引用其条文。"
+            citing = self._citing(named, doc_ids)
+            if citing:  # "这个办法是根据国家政务信息化项目建设管理办法制定的吗？": what cites it can be quoted
+
+                def compose(shown: list[Quote]) -> list[str]:
+                    quoted = "\n\n".join(f"{q.tag}\n\n{_blockquote(q.text)}" for q in shown)
+                    return [f"{message}收录的文件中提到它的条文：\n\n{quoted}"]
+
+                return self._finish(text, day, "retrieval", citing, compose, extra=[message])
             return replace(self._refuse(text, day, "retrieval", message, topic), warnings=(message,))
         if named is not None and named not in doc_ids:
             message = f"问题问的是{self.corpus.meta(named).cite_title()}，不在所选的检索范围内。"
@@ -810,6 +818,17 @@ class Assistant:
                 warnings.append(line.replace("**", ""))
             notes.append(f"{line}{meta.version_note(day) or ''}")
         return notes, warnings
+
+    def _citing(self, doc_id: str, scope: list[str]) -> list[Quote]:
+        """The 款 of bundled documents in scope that name a document whose own text is not bundled."""
+        names = next((n for meta, n in self._unbundled if meta.id == doc_id), set())
+        found = []
+        for doc in (self.corpus.documents[d] for d in scope if d in self.corpus.documents):
+            for article in doc.articles:
+                for paragraph in article.paragraphs:
+                    if any(name in normalize_name(paragraph.text) for name in names):
+                        found.append(quote_unit(doc, paragraph if len(article.paragraphs) > 1 else article))
+        return found[: MAX_SUPPORT + 1]
 
     def _unbundled_mentions(self, quotes: list[Quote]) -> list[str]:
         """Documents a quoted text names whose own text is not bundled: said, with their 文号."""

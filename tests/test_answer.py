@@ -648,3 +648,14 @@ def test_the_last_rule_read_or_calculated_is_the_one_a_figure_goes_to(engine) ->
     assert other.calculation is not None and other.calculation.rule == "supervision"
     last = engine.ask("那150万呢？", history=["第十九条", "第二十一条"])
     assert last.topic.rule == "adjustment" and not last.answer.startswith("不要求")
+
+
+def test_a_document_not_bundled_is_answered_by_what_cites_it(engine) -> None:
+    answer = engine.ask("这个办法是根据国家政务信息化项目建设管理办法制定的吗？")
+    assert not answer.abstained and answer.intent == "retrieval"
+    assert answer.answer.startswith("《国家政务信息化项目建设管理办法》（国办发〔2019〕57号）未收录正文")
+    assert (answer.citations[0].doc_id, answer.citations[0].ref.article) == ("baotou-2024-106", 1)
+    fiscal = engine.ask("财政违法行为处罚处分条例怎么规定的？")
+    assert [(q.ref.article, q.ref.paragraph) for q in fiscal.citations] == [(27, 2)]
+    nobody = engine.ask("政府投资条例怎么规定审批的？")  # named by no bundled text: nothing to quote
+    assert nobody.abstained and nobody.citations == ()
