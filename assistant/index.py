@@ -36,7 +36,7 @@ from langchain_core.embeddings import Embeddings
 
 from .config import Settings
 from .corpus import Corpus
-from .embeddings import Embedder
+from .embeddings import Embedder, EmbedderInfo
 from .errors import ConfigError, IndexNotReady, RequestError, VectorStoreError
 from .numerals import CN_DIGITS
 from .references import UnitRef
@@ -423,6 +423,13 @@ class VectorCache:
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
                 self.vectors = {}  # a damaged cache is only a slower build
 
+    @classmethod
+    def of(cls, cache_dir: Path, info: EmbedderInfo, prefix: str = "") -> VectorCache:
+        """The cache file of one embedder (backend, model and version); `prefix` keeps other users'
+        vectors (the evaluation's chunks) apart from the index's."""
+        slug = hashlib.sha1(f"{info.backend}|{info.model}|{info.version}".encode()).hexdigest()[:16]
+        return cls(cache_dir / f"{prefix}{info.backend}-{slug}.npz")
+
     @staticmethod
     def key(text: str, query: bool = False) -> str:
         return hashlib.sha1((("query: " if query else "") + text).encode()).hexdigest()
@@ -604,9 +611,7 @@ def _vectors(
     an earlier build embedded the same text with the same model."""
     import numpy as np
 
-    info = embedder.info
-    slug = hashlib.sha1(f"{info.backend}|{info.model}|{info.version}".encode()).hexdigest()[:16]
-    cache = VectorCache(cache_dir / f"{info.backend}-{slug}.npz")
+    cache = VectorCache.of(cache_dir, embedder.info)
     by_id = {e.id: e for e in entries}
     plan = {
         e.id: leaves(doc, by_id[e.id], unit)

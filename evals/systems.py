@@ -15,7 +15,6 @@ Baselines never abstain and never calculate: they are retrievers, as the recipe 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shlex
 import subprocess
@@ -28,8 +27,10 @@ from typing import Any, Protocol
 
 from common import ROOT
 
+from assistant.config import Settings
 from assistant.corpus import Corpus
 from assistant.index import VectorCache
+from assistant.references import UnitRef
 from assistant.structure import Document
 
 AS_OF = "2026-11-26"  # items without their own as_of speak for this day, so figures do not move
@@ -82,8 +83,6 @@ def _contract(item: Mapping[str, Any], citations: list[dict[str, Any]]) -> dict[
 
 
 def _citation(doc: Document, article: int, paragraph: int | None, item: int | None, quote: str) -> dict[str, Any]:
-    from assistant.references import UnitRef
-
     unit = doc.find(UnitRef(article=article, paragraph=paragraph, item=item))
     return {
         "doc_id": doc.id,
@@ -251,11 +250,7 @@ class CachedPassages:
 
     @classmethod
     def around(cls, embeddings: Any) -> CachedPassages:
-        from assistant.config import Settings
-
-        info = embeddings.info
-        slug = hashlib.sha1(f"{info.backend}|{info.model}|{info.version}".encode()).hexdigest()[:16]
-        return cls(embeddings, VectorCache(Settings().cache_dir / f"recipe-{info.backend}-{slug}.npz"))
+        return cls(embeddings, VectorCache.of(Settings().cache_dir, embeddings.info, prefix="recipe-"))
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         import numpy as np
