@@ -19,13 +19,14 @@ from .calculators import Calculation, Calculators
 from .citations import Quote, quote_unit, verify
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus, normalize_name
+from .crossrefs import Edge, ReferenceGraph
 from .errors import DateError, InvalidQuestion, RequestError
 from .extract import ALL_ELSE_FINE, ASKS_WHEN, REQUIRED, Extraction, Extractor
 from .guard import Guard, check_question
 from .numerals import CN_DIGITS, to_int
 from .references import MAX_NUMBER, TITLE_MARKS, UnitRef, number_error
 from .retrieve import Hit, Reference, Retriever, SearchResult, referenced_units
-from .rules import rule_clause
+from .rules import RuleBook, rule_clause
 from .structure import EXPIRED, NOT_YET, DocumentMeta, Paragraph
 
 INTENTS = ("article", "calculator", "validity", "document", "retrieval", "out_of_scope", "injection", "invalid")
@@ -139,6 +140,7 @@ class Answer:
     id: Any = None
     topic: Topic = field(default_factory=Topic)
     dropped: int = 0  # citations that failed verification and were not shown
+    cross_references: tuple[Edge, ...] = ()  # what the cited units name, and what names them
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract (README: "The JSON contract")."""
@@ -161,6 +163,7 @@ class Answer:
                 "citations": [q.citation() for q in calc.citations],
             },
             "warnings": list(self.warnings),
+            "cross_references": [e.to_dict() for e in self.cross_references],
         }
 
 
@@ -189,6 +192,7 @@ class Assistant:
         self.phraser = phraser
         self.today = today
         self.normalize = retriever.tokenizer.normalize
+        self.references = ReferenceGraph.build(corpus, retriever.router)
         self._unbundled = [
             (meta, {normalize_name(n) for n in (meta.title, *meta.aliases, meta.number or "") if len(n) >= 4})
             for meta in corpus.entries
@@ -225,7 +229,7 @@ class Assistant:
         `as_of` defaults to today. Unusable input becomes an `invalid` answer, not an exception; an
         invalid `as_of`, `scope` or `history` is a RequestError (the caller's mistake, not the asker's)."""
         day = self.day(as_of)
-        doc_ids = self.retriever.scope_ids(scope)
+        doc_ids = self.retriever.scope_ids(scope, day)
         shown = question.strip() if isinstance(question, str) else repr(question)[:200]
         try:
             text = check_question(question)
@@ -236,7 +240,10 @@ class Assistant:
         undecided = answer.answer.startswith(("无法计算", "要作出判断"))  # the engine refused a verdict: no rewrite
         if self.phraser is not None and not answer.abstained and not undecided:
             answer = self.phraser.rephrase(answer)
-        return answer
+        cited = [q.unit_id for q in answer.citations]
+        versions = [self.corpus.version_line(d, day) for d in dict.fromkeys(q.doc_id for q in answer.citations)]
+        said = "".join(f"\n\n{line}" for line in versions if line and line not in answer.answer)
+        return replace(answer, answer=answer.answer + said, cross_references=tuple(self.references.around(cited)))
 
     def day(self, as_of: date | str | None) -> date:
         """The day an answer speaks for: `as_of` (a date or YYYY-MM-DD text), or today when None."""
@@ -290,8 +297,10 @@ class Assistant:
         if self.guard.manipulation(normalized):
             return self._refuse(text, day, "injection", self.guard.injection_refusal, topic)
         named = self.retriever.router.mentioned(text)
+        named = self.corpus.version_on(named, day) if named else None
+        primary = self.corpus.primary_on(day)
         # "北京市…管理办法" matches the 办法's short name too; only a national law's name or 包头 outranks it.
-        ours = (named is not None and named != self.corpus.primary) or "包头" in normalized
+        ours = (named is not None and named != primary) or "包头" in normalized
         place = None if ours else self.guard.other_place(normalized)
         if place:
             note = f"问题问的是其他地方的规定（“{place}”），不在本助手收录的文件中。"
@@ -305,7 +314,7 @@ class Assistant:
                 return self._refuse(text, day, "article", message, topic)
             return self._article(text, day, parts, topic)
         fresh = self._document_of(self.extractor.extract(text), text, normalized, topic, named)
-        if fresh is not None and fresh.rule != "validity" and self.corpus.primary not in doc_ids:
+        if fresh is not None and fresh.rule != "validity" and primary not in doc_ids:
             message = "这是按办法计算的问题，但所选的检索范围不含办法；请把范围设为 all 或 primary。"
             return replace(self._refuse(text, day, "calculator", message, topic), warnings=(message,))
         default = doc_ids[0] if len(doc_ids) == 1 else None
@@ -313,7 +322,7 @@ class Assistant:
         if topic.doc_id and named is None and (_SHORT_FOLLOW.match(normalized) or _THIS_DOC.search(normalized)):
             default = topic.doc_id  # "第二十二条呢？" / "这部法第二十条" after a turn about 网络安全法
             router_text = _THIS_DOC.sub("", normalized)
-        references = self.retriever.router.find(router_text, default)
+        references = self.retriever.router.find(router_text, default, day=day)
         if fresh is not None and (not fresh.missing or fresh.problem):
             return self._calculate(text, normalized, day, fresh, topic, named, references)
         if references and fresh is None and _STILL_VALID.search(normalized) and not ASKS_WHEN.search(normalized):
@@ -322,8 +331,11 @@ class Assistant:
                 asked = Extraction("validity", {"document": ref.doc_id}, ())
                 return self._calculate(text, normalized, day, asked, topic, named, references)
         if references:
+            works = {self.corpus.meta(d).work_id for d in doc_ids}  # 包府办发〔2024〕106号 after its successor
             outside = [
-                r for r in references if not r.error and r.doc_id in self.corpus.documents and r.doc_id not in doc_ids
+                r
+                for r in references
+                if not r.error and r.doc_id in self.corpus.documents and self.corpus.meta(r.doc_id).work_id not in works
             ]
             if outside and len(outside) == len(references):
                 message = f"问题问的是{self.corpus.meta(outside[0].doc_id).cite_title()}，不在所选的检索范围内。"
@@ -467,7 +479,9 @@ class Assistant:
 
     def _out_of_scope(self, text: str, day: date, topic: Topic, note: str | None = None) -> Answer:
         names = "、".join(
-            f"《{self.corpus.meta(d).short_name}》" for d in self.corpus.documents if d != self.corpus.primary
+            f"《{self.corpus.meta(d).short_name}》"
+            for d in self.corpus.in_force_ids(day)
+            if d != self.corpus.primary_on(day)
         )
         message = self.guard.refusal.format(documents=names)
         return self._refuse(text, day, "out_of_scope", f"{note}\n\n{message}" if note else message, topic)
@@ -500,9 +514,9 @@ class Assistant:
         the rule's clause when an input cannot be read."""
         intent = "validity" if extraction.rule == "validity" else "calculator"
         document = extraction.inputs.get("document") if extraction.rule == "validity" else None
-        clause = rule_clause(self.calculators.rules, extraction.rule, self._doc_id(document))
+        clause = rule_clause(self._book(day), extraction.rule, self._doc_id(document, day))
         notes: list[str] = []
-        if named and named != self.corpus.primary and extraction.rule != "validity":
+        if named and named != self.corpus.primary_on(day) and extraction.rule != "validity":
             notes.append(f"问题提到{self.corpus.meta(named).cite_title()}；以上计算依据的是办法的规定。")
         asked = day
         if extraction.on:
@@ -517,7 +531,7 @@ class Assistant:
         secret = _CLASSIFIED.search(normalized)
         outside = secret is not None and not _NOT_CLASSIFIED.search(normalized[: secret.start()])
         if outside and extraction.rule not in ("validity", "approval_route"):
-            clause = self.calculators.rules.approval_route.classified
+            clause = self._book(day).approval_route.classified
             problem = "涉密项目不适用本办法（第二条只适用于非涉密政务信息化项目），应按国家有关保密规定执行。"
             return self._carry(
                 self._finish(
@@ -585,9 +599,13 @@ class Assistant:
         answer = self._finish(text, asked, intent, unique, compose, calculation=calc, extra=calc.warnings)
         return self._carry(answer, extraction, topic, references)
 
-    def _doc_id(self, name: str | None) -> str | None:
+    def _book(self, day: date) -> RuleBook:
+        """The rule data of the day (a version without its own falls back to the primary's clauses)."""
+        return self.calculators.book_on(day) or self.calculators.rules
+
+    def _doc_id(self, name: str | None, day: date | None = None) -> str | None:
         try:
-            return self.corpus.resolve(name).id
+            return self.corpus.resolve(name, day).id
         except RequestError:
             return None
 
@@ -616,10 +634,10 @@ class Assistant:
         this = topic.doc_id if topic.doc_id and _THIS.search(normalized) else None
         if not about or not (named or this or about.group("number") or _DOCUMENT_WORD.search(normalized)):
             return None  # 招标公告的发布时间, 测评报告有效期: not about a document of ours
-        doc_id = named or this or self.corpus.primary
+        doc_id = named or this or self.corpus.primary_on(day)
         meta = self.corpus.meta(doc_id)
         doc = self.corpus.documents.get(doc_id)
-        clause = rule_clause(self.calculators.rules, "validity", doc_id)
+        clause = rule_clause(self._book(day), "validity", doc_id)
         facts = _document_facts(meta, day)
         if doc is not None:
             facts.append(f"条文：共{len(doc.articles)}条（第一条至{doc.articles[-1].label}）。" if doc.articles else "")
@@ -684,13 +702,14 @@ class Assistant:
     ) -> Answer:
         hits = list(result.hits)
         banfa = None
-        if first_primary and hits[0].entry.doc_id != self.corpus.primary:
-            primary = next((h for h in hits if h.entry.doc_id == self.corpus.primary), None)
+        own_id = self.corpus.primary_on(day)
+        if first_primary and hits[0].entry.doc_id != own_id:
+            primary = next((h for h in hits if h.entry.doc_id == own_id), None)
             if primary is not None and primary.score >= PRIMARY_RATIO * hits[0].score:
                 hits.remove(primary)
                 hits.insert(0, primary)  # a near tie goes to the 办法; the national provision stays as support
-            elif self.corpus.primary in scope:
-                own = self.retriever.search(text, k=1, scope=[self.corpus.primary], route=False)
+            elif own_id in scope:
+                own = self.retriever.search(text, k=1, scope=[own_id], route=False)
                 banfa = own.hits[0] if own.relevant and own.hits else None  # the 办法's own clause, beside the law
         main = hits[0]
         chosen = [main] + [
@@ -722,7 +741,7 @@ class Assistant:
         """The calculator whose rule the quoted article states (第十九条 → supervision), so that after
         reading it "那150万呢？" is calculated rather than read as a new question."""
         for rule in ("supervision", "adjustment", "negative_list", "self_evaluation", "validity"):
-            clause = rule_clause(self.calculators.rules, rule, quote.doc_id)
+            clause = rule_clause(self.calculators.books.get(quote.doc_id, self.calculators.rules), rule, quote.doc_id)
             if clause is not None and (clause.doc_id, clause.ref.article) == (quote.doc_id, quote.ref.article):
                 return rule
         return None

@@ -26,6 +26,7 @@ import gradio as gr
 from . import views
 from .answer import Answer, Assistant
 from .calculators import Calculation
+from .check import Checker
 from .citations import quote_unit
 from .config import Settings
 from .errors import (
@@ -83,6 +84,11 @@ CSS = """
 .ra-warnings { font-size: 0.85em; color: #b45309; }
 .ra-verdict { font-weight: 600; font-size: 1.05em; }
 .ra-banner { font-weight: 600; }
+.ra-memo { border: 1px solid #e5e7eb; border-radius: 6px; padding: 0.4em 0.8em; margin: 0.4em 0; }
+.ra-bad { background: #fee2e2; border-bottom: 2px solid #b91c1c; }
+.ra-good { background: #dcfce7; }
+.ra-defect { color: #b91c1c; }
+.ra-finding { border-top: 1px solid #e5e7eb; margin-top: 0.4em; padding-top: 0.2em; }
 .ra-document table th { text-align: left; padding-right: 1em; color: #6b7280; font-weight: normal; }
 """
 
@@ -117,6 +123,7 @@ class Api:
         self.assistant = assistant
         self.corpus = assistant.corpus
         self.calculators = assistant.calculators
+        self.checker = Checker.of(assistant)
 
     def day(self, as_of: str | None) -> date:
         return self.assistant.day(self.given_day(as_of))
@@ -124,24 +131,25 @@ class Api:
     def given_day(self, as_of: object) -> str | None:
         return _text(as_of, "as_of", 100).strip() or None
 
-    def _lookup(self, reference: object, document: object) -> tuple[Document, Any]:
+    def _lookup(self, reference: object, document: object, day: date | None = None) -> tuple[Document, Any]:
         """A reference, in the document it names or `document`; naming two different ones is an error."""
         text = _text(reference, "reference", 200)
         name = _text(document, "document", 200).strip() or None
-        default = self.corpus.resolve(name).id if name else None
-        doc, unit = self.locate(text, default)
+        default = self.corpus.resolve(name, day).id if name else None
+        doc, unit = self.locate(text, default, day)
         if default and doc.id != default:
             named = self.corpus.meta(default).short_name
             raise RequestError(f"文件名称给了两次：“{doc.meta.short_name}”和“{named}”，请只保留一个。")
         return doc, unit
 
-    def locate(self, text: str, default: str | None = None) -> tuple[Document, Any]:
+    def locate(self, text: str, default: str | None = None, day: date | None = None) -> tuple[Document, Any]:
         """The one unit a reference names, read as questions are (第二十一条第二款, 21条2款, 审计法第六条,
-        or a bare 19); unnamed references are in `default` (else the 办法)."""
-        found = self.assistant.retriever.router.find(text, default)
+        or a bare 19); unnamed references are in `default` (else the 办法). With `day`, a document with
+        several versions is read at the one in force then (Browse passes none: the document on screen)."""
+        found = self.assistant.retriever.router.find(text, default, day=day)
         if not found:
             parsed = parse_ref(text)  # a bare number; otherwise the usual "无法识别条文编号"
-            return self.corpus.lookup(parsed, parsed.document or default)
+            return self.corpus.lookup(parsed, parsed.document or default, day)
         if len(found) > 1:
             raise RequestError(f"“{text.strip()[:60]}”含有 {len(found)} 处条文引用：一次只能查一条。")
         if found[0].error:
@@ -195,8 +203,9 @@ class Api:
             document: title, short name or 文号 of the document; empty means the 办法 (or the one named in reference)
             as_of: the day for the status, YYYY-MM-DD; empty means today
         """
-        doc, unit = self._lookup(reference, document)
-        return unit_record(doc, unit, self.day(as_of))
+        day = self.day(as_of)
+        doc, unit = self._lookup(reference, document, day)
+        return unit_record(doc, unit, day)
 
     def documents(self, as_of: str = "") -> dict:
         """Every document known: title, 文号, level, dates, status on a day, and whether its text is bundled.
@@ -210,7 +219,7 @@ class Api:
             "documents": [document_record(self.corpus, meta, day) for meta in self.corpus.entries],
         }
 
-    def verify_citation(self, reference: str, quote: str = "", document: str = "") -> dict:
+    def verify_citation(self, reference: str, quote: str = "", document: str = "", as_of: str = "") -> dict:
         """Check a citation: does the article/款/项 exist, and is the quoted text a verbatim slice of it
         (character for character, punctuation included)?
 
@@ -218,10 +227,12 @@ class Api:
             reference: e.g. 第十九条 or 审计法第六条
             quote: the quoted words to check; empty checks only that the unit exists
             document: title, short name or 文号; empty means the 办法 (or the one named in reference)
+            as_of: the day whose version of a document is read, YYYY-MM-DD; empty means today
         """
         quote = _text(quote, "quote", 5000)
+        day = self.day(as_of)
         try:
-            doc, unit = self._lookup(reference, document)
+            doc, unit = self._lookup(reference, document, day)
         except DocumentNotBundled as exc:  # it may exist: its text is not here to check
             return {"exists": None, "verbatim": None, "problem": str(exc)}
         except (UnitNotFound, DocumentNotFound) as exc:
@@ -234,6 +245,18 @@ class Api:
         except RequestError as exc:
             return {**record, "verbatim": False, "problem": str(exc)}
         return {**record, "verbatim": True, "problem": None, "start": found.start, "end": found.end}
+
+    def check(self, text: str, as_of: str = "") -> dict:
+        """Check the references in a memo or draft answer: does each cited 条/款/项 exist (else the
+        document's extent), is quoted text verbatim (else the closest real passage), do the numbers
+        beside it agree with the clause and its rule data, is the document in force on the day and
+        bundled. Returns ok, counts, and one finding per reference with its defects.
+
+        Args:
+            text: the memo, e.g. 根据《包头市本级政务信息化项目建设管理办法》第十九条，总投资150万元以上的项目应实行监理制。
+            as_of: the day the memo is read for, YYYY-MM-DD; empty means today
+        """
+        return self.checker.check(text, as_of=self.given_day(as_of)).to_dict()
 
     # --- calculators --------------------------------------------------------------------------------
 
@@ -367,6 +390,7 @@ ENDPOINTS = (
     "article",
     "documents",
     "verify_citation",
+    "check",
     "supervision",
     "adjustment",
     "validity",
@@ -403,7 +427,6 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
     """The Blocks app: 问答, 计算器, 条文浏览, and the API endpoints. Nothing is loaded here."""
     corpus = api.corpus
     rules = api.calculators.rules
-    primary = corpus.meta(corpus.primary)
     limit = {"concurrency_limit": settings.concurrency, "concurrency_id": "engine"}
     private = {"api_visibility": "private", **limit}
 
@@ -412,7 +435,7 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
             day = api.day(as_of)
         except RegassistError as exc:
             return views.error_html(str(exc))
-        return views.status_banner(primary, day, api.assistant.today())
+        return views.status_banner(corpus.meta(corpus.primary_on(day)), day, api.assistant.today())
 
     with gr.Blocks(title="办法问答助手 · regassist") as demo:
         gr.HTML(
@@ -460,6 +483,9 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
             with gr.Tab("条文浏览", id="browse"):
                 browse_screen(demo, api, as_of, private)
 
+            with gr.Tab("引用核对", id="check"):
+                check_screen(api, as_of, private)
+
         def on_ask(text: str, as_of_text: str, scope_label: str, messages: list, history: list[Answer]):
             messages, history = list(messages or []), list(history or [])
             if not text or not text.strip():
@@ -498,6 +524,34 @@ def build(api: Api, settings: Settings) -> gr.Blocks:
         for name in ENDPOINTS:
             gr.api(_as_gradio_error(getattr(api, name)), api_name=name, **limit)
     return demo
+
+
+CHECK_EXAMPLE = "根据《包头市本级政务信息化项目建设管理办法》第十九条，总投资150万元以上的项目应实行监理制。"
+
+
+def check_screen(api: Api, as_of: gr.Textbox, private: Mapping[str, Any]) -> None:
+    """引用核对: paste a memo, get each reference checked (the same checker as `regassist check`)."""
+    memo = gr.Textbox(
+        label="要核对的文字（备忘录、答复稿）",
+        lines=8,
+        max_lines=30,
+        placeholder=CHECK_EXAMPLE,
+        elem_id="check-text",
+    )
+    with gr.Row():
+        run = gr.Button("核对", variant="primary", elem_id="check-run")
+        example = gr.Button("填入示例", elem_id="check-example")
+    result = gr.HTML(elem_id="check-result")
+
+    def on_check(text: str, as_of_text: str) -> str:
+        try:
+            report = api.checker.check(text, as_of=api.given_day(as_of_text))
+        except RegassistError as exc:
+            return views.error_html(str(exc))
+        return views.check_html(report, api.corpus)
+
+    run.click(on_check, [memo, as_of], [result], **private)
+    example.click(lambda: CHECK_EXAMPLE, None, [memo], api_visibility="private")
 
 
 def _tri(label: str, elem_id: str | None = None) -> gr.Radio:
@@ -676,7 +730,7 @@ def browse_screen(demo: gr.Blocks, api: Api, as_of: gr.Textbox, private: Mapping
         if found is None:
             return views.error_html(f"{meta.cite_with_number()}未收录正文，无法显示条文。"), card
         doc, article = found
-        return views.article_html(doc, article, corpus, day, mark), card
+        return views.article_html(doc, article, corpus, day, mark, api.assistant.references), card
 
     def on_document(doc_id: str, as_of_text: str):
         doc = corpus.documents.get(doc_id)

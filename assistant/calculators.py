@@ -27,7 +27,8 @@ from .amounts import (
 )
 from .config import Settings
 from .corpus import Corpus, normalize_name
-from .errors import AmountError, RequestError
+from .errors import AmountError, RequestError, RuleError
+from .manifest import load_manifest
 from .numerals import to_chinese, to_int
 from .rules import KIND_FACTS, Funding, Quote, RuleBook, load_rules
 from .structure import EXPIRED, IN_FORCE, NOT_YET, UNKNOWN, DocumentMeta
@@ -182,13 +183,41 @@ def parse_situation(value: int | str) -> int:
 class Calculators:
     """The six calculators over one bound rule book; `create()` does the loading."""
 
-    def __init__(self, rules: RuleBook, corpus: Corpus) -> None:
+    def __init__(self, rules: RuleBook, corpus: Corpus, books: Mapping[str, RuleBook] | None = None) -> None:
         self.rules = rules
         self.corpus = corpus
+        self.books = dict(books or {rules.supervision.doc_id: rules})  # by the 办法 version they bind
 
     @classmethod
     def create(cls, settings: Settings, corpus: Corpus) -> Calculators:
-        return cls(load_rules(settings, corpus), corpus)
+        """The primary's rule data (rules.toml), and each other version's (its manifest `rules` file)."""
+        primary = load_rules(settings, corpus)
+        books = {primary.supervision.doc_id: primary}
+        for entry in load_manifest(settings.manifest_path).documents:
+            if entry.rules and entry.id not in books:
+                book = load_rules(settings, corpus, settings.corpus_dir / entry.rules)
+                bound = {book.supervision.doc_id, book.adjustment.doc_id, book.approval_route.doc_id}
+                bound |= {book.negative_list.doc_id, book.self_evaluation.doc_id}
+                if bound != {entry.id}:
+                    raise RuleError(
+                        f"{entry.rules} 是 {entry.id} 的规则数据，但其中的规则绑定在 {'、'.join(sorted(bound))}。"
+                    )
+                books[entry.id] = book
+        validity = {doc: rule for book in books.values() for doc, rule in book.validity.items()}
+        books = {doc: replace(book, validity=validity) for doc, book in books.items()}
+        return cls(books[primary.supervision.doc_id], corpus, books)
+
+    def book_on(self, day: date) -> RuleBook | None:
+        """The rule data of the 办法 version in force on a day; None when that version has none."""
+        return self.books.get(self.corpus.primary_on(day))
+
+    def on(self, day: date) -> Calculators:
+        """The calculators as they apply on a day: the rule data of the version then in force."""
+        book = self.book_on(day)
+        if book is None:
+            meta = self.corpus.meta(self.corpus.primary_on(day))
+            raise RequestError(f"按 {day} 适用的是{meta.cite_with_number()}，尚未录入其规则数据，无法计算。")
+        return self if book is self.rules else Calculators(book, self.corpus, self.books)
 
     def run(
         self, rule: str, inputs: Mapping[str, Any], *, as_of: date, names: Mapping[str, str] | None = None
@@ -197,6 +226,15 @@ class Calculators:
         calculate. `names` renames inputs in error messages (the CLI says --total rather than 总投资)."""
         if rule not in INPUTS:
             raise RequestError(f"没有计算器“{rule}”。可选：{'、'.join(INPUTS)}。")
+        if rule != "validity" and (applied := self.on(as_of)) is not self:
+            return applied.run(rule, inputs, as_of=as_of, names=names)
+        calculation = self._run(rule, inputs, as_of=as_of, names=names)
+        line = self.corpus.version_line(self.corpus.primary_on(as_of), as_of) if rule != "validity" else None
+        return replace(calculation, warnings=(line, *calculation.warnings)) if line else calculation
+
+    def _run(
+        self, rule: str, inputs: Mapping[str, Any], *, as_of: date, names: Mapping[str, str] | None = None
+    ) -> Calculation:
         known = INPUTS[rule]
         extra = sorted(set(inputs) - set(known))
         if extra:
@@ -521,8 +559,8 @@ class Calculators:
 
     # 3. 第二十九条, and every document's dates in the manifest
     def validity(self, document: str | None = None, when: DateSpan | None = None, *, as_of: date) -> Calculation:
-        meta = self.corpus.resolve(document)
         span = when or DateSpan.day(as_of)
+        meta = self.corpus.resolve(document, span.start)
         rule = self.rules.validity.get(meta.id)
         steps: list[Step] = []
         if rule is not None:

@@ -18,7 +18,7 @@ from .amounts import parse_day
 from .calculators import INPUTS, Calculators, parse_situation
 from .config import Settings, load_settings
 from .corpus import Corpus, load_corpus
-from .errors import BatchLineError, ConfigError, RegassistError, RequestError
+from .errors import BatchLineError, ConfigError, RegassistError, RequestError, SourceError
 from .records import document_record, search_record, unit_record
 from .references import MAX_NUMBER, UnitRef, parse_ref
 from .rules import KIND_FACTS
@@ -348,8 +348,8 @@ def article(
     parsed = _merge(parse_ref(ref), paragraph=paragraph, item=item, subitem=subitem)
     if doc_name and parsed.document:
         raise RequestError(f"文件名称给了两次：“{parsed.document}”和 --doc “{doc_name}”，请只保留一个。")
-    doc, unit = obj.corpus.lookup(parsed, doc_name)
     day = as_of or date.today()
+    doc, unit = obj.corpus.lookup(parsed, doc_name, day)
     if as_json:
         click.echo(json.dumps(unit_record(doc, unit, day), ensure_ascii=False, indent=2))
         return
@@ -539,6 +539,52 @@ def _batch_item(text: str | None, number: int) -> dict[str, Any]:
     if item.get("scope") is not None and not isinstance(item["scope"], str | list):
         raise BatchLineError(f"第 {number} 行的 scope 应为文件名称或名称列表。", item)
     return item
+
+
+@cli.command()
+@click.argument("source", metavar="文件|-")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（每处引用的核对结果）。")
+@_AS_OF
+@click.pass_obj
+@_errors_as_json
+def check(obj: _Lazy, source: str, as_json: bool, as_of: date | None) -> None:
+    """核对一段文字（备忘录、答复稿）里的条文引用：条文是否存在、引文是否原文、数字是否与条文一致、
+    文件在核对日期是否有效、是否收录。读文件（.txt .md .docx .pdf .html）或标准输入（-）。
+    全部无误退出码为 0，发现问题为 1，输入无法使用为 2。"""
+    from .check import Checker, render
+
+    text = _read_memo(source)
+    report = Checker.of(obj.assistant).check(text, as_of=as_of)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render(report))
+    if not report.ok:
+        obj.exit(1)
+
+
+def _read_memo(source: str) -> str:
+    """The memo's text; any file that cannot be read as text is the caller's problem (exit 2)."""
+    from .check import MAX_MEMO
+    from .guard import check_text
+    from .loaders import decode, read_text
+
+    try:
+        if source == "-":
+            text = decode(sys.stdin.buffer.read(), "标准输入")
+        else:
+            path = Path(source)
+            if path.is_dir():
+                raise RequestError(f"{source} 是目录，请给出一个文件。")
+            if not path.exists():
+                raise RequestError(f"找不到文件：{source}")
+            text = read_text(path if path.suffix else path.with_suffix(".txt"), path.read_bytes())
+    except SourceError as exc:
+        raise RequestError(str(exc)) from None
+    except OSError as exc:
+        raise RequestError(f"无法读取文件 {source}：{exc.strerror or exc}") from None
+    check_text(text, MAX_MEMO, "文本", "请控制在 {limit} 字以内，或分段核对。")
+    return text
 
 
 _CHAT_HELP = "输入问题回车提问；/新对话 清空上下文；/日期 2027-01-01 设定按哪一天回答；/退出 结束。"

@@ -24,7 +24,7 @@ from .parser import parse
 from .references import UnitRef, parse_ref
 from .structure import Document, DocumentMeta, Unit
 
-_BRACKETS = str.maketrans({"〔": "(", "〕": ")", "【": "(", "】": ")", "[": "(", "]": ")", "［": "(", "］": ")"})
+BRACKETS = str.maketrans({"〔": "(", "〕": ")", "【": "(", "】": ")", "[": "(", "]": ")", "［": "(", "］": ")"})
 _STEM_DATE = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]\s*$")
 _DECREE = re.compile(r"(国务院令第\d+号|主席令第[\d一二三四五六七八九十百]+号|[\u4e00-\u9fff]{1,8}令第\d+号)")
 _CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
@@ -32,7 +32,7 @@ _CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 
 def normalize_name(name: str) -> str:
     """Fold the ways people write a document's name: 《》, spaces, full-width, 〔〕 vs [], 中华人民共和国."""
-    s = unicodedata.normalize("NFKC", name).translate(_BRACKETS)
+    s = unicodedata.normalize("NFKC", name).translate(BRACKETS)
     s = re.sub(r"[\s《》〈〉<>“”\"'‘’]+", "", s)
     return s.removeprefix("中华人民共和国")
 
@@ -44,41 +44,99 @@ class Corpus:
     primary: str
     warnings: tuple[str, ...] = ()
 
-    def resolve(self, name: str | None = None) -> DocumentMeta:
-        """A document by id, title, alias or 文号; None means the primary document (the 办法)."""
+    def resolve(self, name: str | None = None, day: date | None = None) -> DocumentMeta:
+        """A document by id, title, alias or 文号; None means the primary document (the 办法). A name
+        its versions share means the version in force on `day` (today when None); an id or a 文号
+        names one version."""
         if name is None or not name.strip():
-            return self.meta(self.primary)
+            return self.meta(self.primary_on(day))
         by_id = [e for e in self.entries if e.id == name.strip()]
         if by_id:
             return by_id[0]
         key = normalize_name(name)
-        exact = [e for e in self.entries if key in _names(e)]
+        exact = self._one_work([e for e in self.entries if key in _names(e)], day)
         if len(exact) == 1:
-            return exact[0]
-        partial = exact or [e for e in self.entries if key and any(key in n for n in _names(e))]
+            return self._dated(exact[0], key, day)
+        partial = exact or self._one_work([e for e in self.entries if key and any(key in n for n in _names(e))], day)
         if len(partial) == 1:
-            return partial[0]
+            return self._dated(partial[0], key, day)
         if partial:
             options = "、".join(e.cite_title() for e in partial)
             raise AmbiguousDocument(f"“{name.strip()}”可能指多个文件：{options}。请写出完整名称或文号。")
         known = "、".join(e.short_name for e in self.entries)
         raise DocumentNotFound(f"未找到文件“{name.strip().strip('《》')}”。已知文件：{known}。")
 
+    def _dated(self, meta: DocumentMeta, key: str, day: date | None) -> DocumentMeta:
+        """Only a 文号 names one version; any other name (106号文, 包头办法) means the version of the day."""
+        if meta.number and normalize_name(meta.number) == key:
+            return meta
+        return self.meta(self.version_on(meta.id, day))
+
+    def _one_work(self, found: list[DocumentMeta], day: date | None) -> list[DocumentMeta]:
+        """Versions of one document count as one match: the one in force on the day."""
+        if len(found) > 1 and len({e.work_id for e in found}) == 1:
+            return [self.meta(self.version_on(found[0].id, day))]
+        return found
+
     def meta(self, doc_id: str) -> DocumentMeta:
         return next(e for e in self.entries if e.id == doc_id)
 
-    def document(self, name: str | None = None) -> Document:
-        meta = self.resolve(name)
+    def versions(self, doc_id: str) -> list[DocumentMeta]:
+        """Every version of the document, oldest first (by the day each takes effect)."""
+        work = self.meta(doc_id).work_id
+        found = [e for e in self.entries if e.work_id == work]
+        return sorted(found, key=lambda e: (e.effective_date or date.min, e.version_date or date.min))
+
+    def version_on(self, doc_id: str, day: date | None = None) -> str:
+        """The version in force on `day` (today when None): the latest one that has taken effect by
+        then; before any has, the first."""
+        versions = self.versions(doc_id)
+        if len(versions) == 1:
+            return doc_id
+        day = day or date.today()
+        started = [e for e in versions if e.effective_date is None or e.effective_date <= day]
+        return (started[-1] if started else versions[0]).id
+
+    def primary_on(self, day: date | None = None) -> str:
+        return self.version_on(self.primary, day)
+
+    def in_force_ids(self, day: date | None = None) -> list[str]:
+        """Bundled documents, each at the version that applies on the day."""
+        return [d for d in self.documents if self.version_on(d, day) == d]
+
+    def version_line(self, doc_id: str, day: date) -> str | None:
+        """'适用版本：…' for a document with several versions: the one in force on the day, the others,
+        and, when the text cited is another (a 文号 named it), that it is not the one that applies."""
+        versions = self.versions(doc_id)
+        if len(versions) == 1:
+            return None
+        current = self.meta(self.version_on(doc_id, day))
+        others = "、".join(f"{e.number or e.id}（{_term(e)}）" for e in versions if e.id != current.id)
+        which = f"{current.number}，{_term(current)}" if current.number else _term(current)
+        line = f"适用版本：按 {day}，适用{current.cite_title()}（{which}）；其他版本：{others}。"
+        if doc_id != current.id:
+            cited = self.meta(doc_id)
+            line += f"本回答引用的是{cited.number or cited.id}版本，该日{cited.status_on(day)}。"
+        return line
+
+    def document(self, name: str | None = None, day: date | None = None) -> Document:
+        meta = self.resolve(name, day)
         doc = self.documents.get(meta.id)
         if doc is None:
             raise DocumentNotBundled(f"{meta.cite_with_number()}未收录正文，无法提供条文原文。")
         return doc
 
-    def lookup(self, ref: str | UnitRef, document: str | None = None) -> tuple[Document, Unit]:
-        """The unit a reference names, e.g. ('第二十一条第二款') or ('6', document='政府采购法')."""
+    def lookup(self, ref: str | UnitRef, document: str | None = None, day: date | None = None) -> tuple[Document, Unit]:
+        """The unit a reference names, e.g. ('第二十一条第二款') or ('6', document='政府采购法'); `day`
+        picks the version of a document with several."""
         parsed = parse_ref(ref) if isinstance(ref, str) else ref
-        doc = self.document(document or parsed.document)
+        doc = self.document(document or parsed.document, day)
         return doc, doc.find(parsed)
+
+
+def _term(meta: DocumentMeta) -> str:
+    start = f"{meta.effective_date} 起施行" if meta.effective_date else "施行日期未记录"
+    return start + (f"，有效期至 {meta.expiry_date}" if meta.expiry_date else "")
 
 
 def _names(meta: DocumentMeta) -> set[str]:
@@ -93,7 +151,7 @@ def load_corpus(settings: Settings | None = None) -> Corpus:
     manifest = load_manifest(settings.manifest_path)
     _check_names(manifest)
     warnings: list[str] = []
-    entries = [_meta(e) for e in manifest.documents]
+    entries = [replace(_meta(e), work=manifest.work(e.id)) for e in manifest.documents]
     documents: dict[str, Document] = {}
     db: LawDatabase | None = None
     try:
@@ -154,7 +212,8 @@ def _check_names(manifest: Manifest) -> None:
     owner: dict[str, str] = {}
     for entry in manifest.documents:
         for name in {normalize_name(n) for n in (entry.title, *entry.aliases, entry.number or "") if n}:
-            if owner.setdefault(name, entry.id) != entry.id:
+            first = owner.setdefault(name, entry.id)
+            if first != entry.id and manifest.work(first) != manifest.work(entry.id):
                 raise ManifestError(f"文档清单中名称“{name}”同时属于 {owner[name]} 和 {entry.id}。")
 
 

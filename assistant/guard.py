@@ -24,22 +24,26 @@ _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 def check_question(question: object) -> str:
     """The question, stripped; InvalidQuestion (with a message for the asker) when it is unusable."""
-    if isinstance(question, bytes | bytearray):
-        raise InvalidQuestion("输入是二进制数据，不是文本问题；请输入中文或英文文字。")
-    if not isinstance(question, str):
-        raise InvalidQuestion("问题必须是文本。")
-    stripped = question.strip()
+    return check_text(question, MAX_QUESTION, "问题", "请控制在 {limit} 字以内，或拆成几个问题分别提问。")
+
+
+def check_text(text: object, limit: int, what: str, shorter: str) -> str:
+    """Any text a person hands in (a question, a memo), stripped; InvalidQuestion when unusable."""
+    kind = "文本问题" if what == "问题" else "文本"
+    if isinstance(text, bytes | bytearray):
+        raise InvalidQuestion(f"输入是二进制数据，不是{kind}；请输入中文或英文文字。")
+    if not isinstance(text, str):
+        raise InvalidQuestion(f"{what}必须是文本。" if what != "文本" else "要核对的内容必须是文本。")
+    stripped = text.strip()
     if not stripped:
-        raise InvalidQuestion("问题为空，请输入要查询的内容。")
-    if len(stripped) > MAX_QUESTION:
-        raise InvalidQuestion(
-            f"问题过长（{len(stripped)} 字），请控制在 {MAX_QUESTION} 字以内，或拆成几个问题分别提问。"
-        )
+        raise InvalidQuestion(f"{what}为空，请输入要{'查询' if what == '问题' else '核对'}的内容。")
+    if len(stripped) > limit:
+        raise InvalidQuestion(f"{what}过长（{len(stripped)} 字），" + shorter.format(limit=limit))
     controls = sum(
         1 for ch in stripped if (unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r") or ch in _BIDI
     )
     if controls or "\ufffd" in stripped:
-        raise InvalidQuestion("输入含有控制字符或无法解码的内容（可能是二进制文件），不是文本问题；请输入文字。")
+        raise InvalidQuestion(f"输入含有控制字符或无法解码的内容（可能是二进制文件），不是{kind}；请输入文字。")
     return stripped
 
 

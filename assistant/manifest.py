@@ -51,6 +51,11 @@ class Entry(BaseModel):
     url: str | None = None
     cites: tuple[str, ...] = ()
     source: Source = Source()
+    # Versions: the id of the version this one replaces (a revised 办法 after the first expires).
+    # Versions of one document may share names; the version in force on the day asked is the one used.
+    supersedes: str | None = None
+    # Rule data bound to this version's clauses (a file under corpus/); the primary's is rules.toml.
+    rules: str | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> Entry:
@@ -77,7 +82,33 @@ class Manifest(BaseModel):
             unknown = [c for c in d.cites if c not in ids]
             if unknown:
                 raise ValueError(f"{d.id} 的 cites 含未列出的文档：{', '.join(unknown)}")
+        replaced = [d.supersedes for d in self.documents if d.supersedes]
+        for d in self.documents:
+            if d.supersedes is not None and d.supersedes not in ids:
+                raise ValueError(f"{d.id} 的 supersedes 指向不存在的文档：{d.supersedes}")
+            if d.supersedes == d.id:
+                raise ValueError(f"{d.id} 的 supersedes 不能指向自己")
+            if d.supersedes is not None and d.effective_date is None:
+                raise ValueError(
+                    f"{d.id} 是新版本（supersedes），须写明 effective_date：没有施行日期就无法判断哪天适用它"
+                )
+            if d.supersedes is not None and replaced.count(d.supersedes) > 1:
+                raise ValueError(f"{d.supersedes} 被多个版本 supersedes，版本须成一条链")
+        for d in self.documents:
+            seen, at = {d.id}, d.supersedes
+            while at is not None:
+                if at in seen:
+                    raise ValueError(f"版本链含有循环：{d.id}")
+                seen.add(at)
+                at = next(e.supersedes for e in self.documents if e.id == at)
         return self
+
+    def work(self, doc_id: str) -> str:
+        """The first version's id: what all versions of one document share."""
+        at = doc_id
+        while (previous := next(d.supersedes for d in self.documents if d.id == at)) is not None:
+            at = previous
+        return at
 
 
 def load_manifest(path: Path) -> Manifest:

@@ -236,3 +236,15 @@ def turn_problems(expect: Mapping[str, Any], record: Mapping[str, Any]) -> list[
         else:
             problems += outcome_differences(expect["outcome"], calc["outcome"])
     return problems
+
+
+def checker_problems(expected: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """(defects missed, defects reported that were not expected) for one checked memo: a defect is
+    its kind, document id and article (None for a document named without one)."""
+
+    def key(kind: str, doc: str | None, article: int | None) -> str:
+        return f"{kind} {doc} {article}"
+
+    want = {key(d["kind"], d.get("doc"), d.get("article")) for d in expected}
+    got = {key(d["kind"], f["doc_id"], f["article"]) for f in record["findings"] for d in f["defects"]}
+    return sorted(want - got), sorted(got - want)

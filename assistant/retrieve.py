@@ -15,6 +15,7 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,13 +25,13 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .config import Settings
-from .corpus import Corpus, load_corpus, normalize_name
+from .corpus import BRACKETS, Corpus, load_corpus, normalize_name
 from .embeddings import Embedder, make_embeddings
 from .errors import ConfigError, RequestError
 from .guard import MAX_QUESTION, check_question
 from .index import Entry, Expected, Index, expected, open_index, unit_entry
 from .numerals import CN_DIGITS, to_int
-from .references import MAX_NUMBER, UnitRef, number_error
+from .references import MAX_NUMBER, TITLE_MARKS, UnitRef, number_error
 from .structure import Document, SubItem, Unit
 from .tokenizer import Lexicon, Tokenizer
 
@@ -149,12 +150,30 @@ class Reference:
     unknown_document: bool = False  # the error is a name that is no known document
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A document named in a text: 《title》, 文号 or a known name; doc_id None when none is known."""
+
+    start: int
+    end: int
+    doc_id: str | None
+    text: str
+
+
+# A 文号 as written in text: 国办发〔2019〕57号, 内政发[2024]19号, 国务院令第712号, 国令第427号
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔(\[［][0-9]{4}[〕)\]］][0-9]{1,4}号|(?:国务院|国)令第[0-9]{1,4}号")
+# Words after which an unknown 文号's issuer abbreviation starts (我局依据包政发〔2023〕5号 → 包政发…).
+_NUMBER_LEAD = re.compile(
+    r"按照|根据|依据|依照|遵照|对照|参照|关于|执行|落实|印发|转发|贯彻|列入|纳入|[和与及或的据按]"
+)
+NAME_WINDOW = 80  # characters before a reference that can hold its document's name
 _DOC_SUFFIX = re.compile(r"(?:法|法典|条例|办法|规定|细则|决定|意见|通知|规则|号|号文|》)$")
 # Words that may stand before a short name without making it another title: 按办法, 新办法, 国家审计法.
 # Any other word does (数据安全管理办法, 机房管理办法), unless our own title has it (政务信息化项目管理办法).
 _LEAD_BEFORE = re.compile(
     r"(?:按照?|根据|依据|依照|遵照|对照|参照|关于|对于|看看|查查|看下|问下|一下|说说|讲讲|知道|这个|这部|那个|我们的|的|和|与|及|或"
-    r"|[、，,:：《》\s]|本|该|此|这|那|市|新|原|现行|国家|中国|我国|用|在)$"
+    r"|[、，,:：;；。！？!?《》()（）“”\s]|本|该|此|这|那|市|新|原|现行|国家|中国|我国|用|在"
+    r"|低于|高于|超过|不足|达到|符合|违反|属于|适用|执行|落实|即|见)$"
 )
 # Where a written name starts: after a lead verb or punctuation (我们按照数据安全管理办法 → 数据安全管理办法).
 _NAME_START = re.compile(r"按照|根据|依据|依照|遵照|对照|参照|关于|看看|查查|查一下|[，,：:、\s]")
@@ -183,10 +202,11 @@ class Router:
                 if len(key) >= 2:
                     names.setdefault(key, meta.id)
         self._names = sorted(names.items(), key=lambda kv: -len(kv[0]))
+        self._names_exactly = dict(self._names)
 
     def _document_before(self, text: str) -> tuple[str | None, str | None]:
         """(document id, error) for the name written just before a reference, if any."""
-        tail = _FILLER.sub("", text.rstrip())
+        tail = _FILLER.sub("", text[-NAME_WINDOW:].rstrip())  # no name is longer: a long text costs no more
         key = normalize_name(tail)
         exact = next(((name, doc) for name, doc in self._names if key.endswith(name)), None)
         if exact and not self._longer_name(key, *exact):
@@ -226,8 +246,70 @@ class Router:
         """The document a question names (longest name wins: 国家…管理办法 over 办法), if any."""
         return self._name_anywhere(self.normalize(question))
 
-    def find(self, question: str, default: str | None = None) -> list[Reference]:
-        """References in a question; `default` is the document for unnamed ones (else the 办法)."""
+    def mentions(self, text: str) -> list[Mention]:
+        """Every document named in a (normalized) text, in order: 《titles》 first, then 文号, then the
+        manifest's names and aliases, longest first, never overlapping. A name no manifest entry answers
+        to is kept with doc_id None, so a reader can say it is not bundled instead of guessing."""
+        taken: list[tuple[int, int]] = []
+        found: list[Mention] = []
+
+        def free(start: int, end: int) -> bool:
+            return all(end <= s or start >= e for s, e in taken)
+
+        def add(start: int, end: int, doc_id: str | None) -> None:
+            taken.append((start, end))
+            found.append(Mention(start, end, doc_id, text[start:end]))
+
+        for m in TITLE_MARKS.finditer(text):
+            add(m.start(), m.end(), self._known(m.group(1)))
+        for m in _DOC_NUMBER.finditer(text):
+            if free(*m.span()):
+                written = m.group(0)
+                year = written.find("〔") if "〔" in written else len(written)
+                # the issuer's abbreviation is as long as a known 文号 says (按照国办发… → 国办发…); an
+                # unknown one starts after the last word that cannot be part of it (我局依据包政发… → 包政发…)
+                known = next(
+                    (
+                        (m.start() + i, d)
+                        for i in range(0, max(1, year))
+                        if (d := self._names_exactly.get(normalize_name(written[i:]))) is not None
+                    ),
+                    None,
+                )
+                if known is None:
+                    cut = max((c.end() for c in _NUMBER_LEAD.finditer(written[:year])), default=0)
+                    known = (m.start() + cut, None)
+                add(known[0], m.end(), known[1])
+        folded = text.translate(BRACKETS)
+        for name, doc in self._names:
+            for m in re.finditer(re.escape(name), folded):
+                window = normalize_name(folded[max(0, m.end() - NAME_WINDOW) : m.end()])
+                if free(*m.span()) and not self._longer_name(window, name, doc):
+                    add(m.start(), m.end(), doc)
+        return _merged(text, sorted(found, key=lambda m: m.start))
+
+    def by_number(self, written: str, doc: str) -> bool:
+        """Whether the words before a reference end with the document's 文号 (one version, by name)."""
+        number = self.corpus.meta(doc).number
+        return bool(number) and normalize_name(_FILLER.sub("", written.rstrip())).endswith(normalize_name(number))
+
+    def _known(self, name: str) -> str | None:
+        try:
+            return self.corpus.resolve(name).id
+        except RequestError:
+            return None
+
+    def find(
+        self,
+        question: str,
+        default: str | None = None,
+        context: Callable[[int], Mention | None] | None = None,
+        day: date | None = None,
+    ) -> list[Reference]:
+        """References in a question; `default` is the document for unnamed ones (else the 办法). With
+        `context` (position → the document named last before it), an unnamed reference belongs to
+        that document, as a reader takes 第二十六条 after 《政府采购法》第二条. With `day`, a document
+        with several versions means the one in force that day, unless its 文号 names one version."""
         text = self.normalize(question)
         found: list[Reference] = []
         for m in _ARTICLE_REF.finditer(text):
@@ -243,13 +325,30 @@ class Router:
                 numbers = {k: to_int(v) if v else None for k, v in m.groupdict().items() if k != "di"}
             except ValueError:
                 continue
-            doc = named or (found[-1].doc_id if found else None) or self._name_anywhere(text)
+            written = before
+            if context is not None and not named and not error:
+                near = context(m.start())
+                if near is not None and near.doc_id is None:
+                    error, named = f"“{near.text.strip('《》')}”不在已知文件之列，未收录正文。", None
+                doc = near.doc_id if near is not None else None
+                written = near.text if near is not None else ""
+            else:
+                doc = named or (found[-1].doc_id if found else None) or self._name_anywhere(text)
             doc = doc or default or self.corpus.primary
+            if day is not None and not self.by_number(written, doc):
+                doc = self.corpus.version_on(doc, day)
             if error is None and any(v is not None and not 1 <= v <= MAX_NUMBER for v in numbers.values()):
                 error = number_error(m.group(0))
             if error:
                 unknown = named is None  # the name before the reference failed to resolve
-                found.append(Reference(UnitRef(article=1, document=doc), doc, m.span(), error, unknown))
+                numbered = unknown and all(v is None or 1 <= v <= MAX_NUMBER for v in numbers.values())
+                ref = UnitRef(
+                    article=numbers["art"] if numbered else 1,  # type: ignore[arg-type]
+                    paragraph=numbers["para"] if numbered else None,
+                    item=(numbers["item"] or numbers["item2"]) if numbered else None,
+                    document=doc,
+                )
+                found.append(Reference(ref, doc, m.span(), error, unknown))
                 continue
             ref = UnitRef(
                 article=numbers["art"],  # type: ignore[arg-type]
@@ -265,6 +364,24 @@ class Router:
                     found.append(Reference(UnitRef(article=n, document=doc), doc, (previous.span[1], m.start())))
             found.append(Reference(ref, doc, m.span()))
         return found
+
+
+def _merged(text: str, mentions: list[Mention]) -> list[Mention]:
+    """A title and its 文号 written together name one document once: 《…》（国办发〔2019〕57号）."""
+    out: list[Mention] = []
+    for m in mentions:
+        last = out[-1] if out else None
+        if (
+            last
+            and m.doc_id is not None
+            and m.doc_id == last.doc_id
+            and re.fullmatch(r"[\s(（]*", text[last.end : m.start])
+        ):
+            end = m.end + (1 if text[m.end : m.end + 1] in ")）" else 0)
+            out[-1] = Mention(last.start, end, last.doc_id, text[last.start : end])
+        else:
+            out.append(m)
+    return out
 
 
 def referenced_units(
@@ -372,12 +489,13 @@ class Retriever:
         embedder.warm_up()
         return cls(corpus, tokenizer, embedder, index, params)
 
-    def scope_ids(self, scope: str | Sequence[str] | None) -> list[str]:
-        """'all' (every bundled document), 'primary' (the 办法), or document names / ids."""
+    def scope_ids(self, scope: str | Sequence[str] | None, day: date | None = None) -> list[str]:
+        """'all' (every bundled document), 'primary' (the 办法), or document names / ids; a document
+        with several versions is searched at the version in force on `day` (today when None)."""
         if scope is None or (isinstance(scope, str) and scope.strip() == "all"):
-            return list(self.corpus.documents)
+            return self.corpus.in_force_ids(day)
         if isinstance(scope, str) and scope.strip() == "primary":
-            return [self.corpus.primary]
+            return [self.corpus.primary_on(day)]
         if not isinstance(scope, str | list | tuple):
             raise RequestError("检索范围应为文件名称或名称列表：all（全部文件）、primary（仅办法）或文件名称。")
         names = [scope] if isinstance(scope, str) else list(scope)
@@ -385,7 +503,7 @@ class Retriever:
             raise RequestError("检索范围为空：请写 all（全部文件）、primary（仅办法）或文件名称。")
         ids = []
         for name in names:
-            meta = self.corpus.resolve(name)
+            meta = self.corpus.resolve(name, day)
             if meta.id not in self.corpus.documents:
                 raise RequestError(f"{meta.cite_with_number()}未收录正文，不能作为检索范围。")
             ids.append(meta.id)
@@ -398,17 +516,19 @@ class Retriever:
         scope: str | Sequence[str] | None = "all",
         mode: Mode = "hybrid",
         route: bool = True,
+        day: date | None = None,
     ) -> SearchResult:
-        """Ranked units for a question; a question that names articles gets exactly those units."""
+        """Ranked units for a question; a question that names articles gets exactly those units.
+        `day` picks the version of a document with several (today when None)."""
         query = check_question(query)
         if mode not in ("hybrid", "bm25", "dense"):
             raise RequestError(f"检索方式“{mode}”无效：应为 hybrid、bm25 或 dense。")
         if not isinstance(k, int) or not 1 <= k <= MAX_K:
             raise RequestError(f"返回条数应为 1 到 {MAX_K} 之间的整数，收到“{k}”。")
-        doc_ids = self.scope_ids(scope)
+        doc_ids = self.scope_ids(scope, day)
         if route:
             default = doc_ids[0] if len(doc_ids) == 1 else None  # '第五条' with --scope 审计法
-            references = self.router.find(query, default)
+            references = self.router.find(query, default, day=day or date.today())
             if references:
                 return self._routed(query, references)
         result = self._ranked(query, k, doc_ids, mode)
@@ -429,6 +549,10 @@ class Retriever:
             hits.append(Hit(entry=entry, score=1.0, source="router"))
         unique = tuple({h.entry.id: h for h in hits}.values())
         return SearchResult(query, unique, True, 1.0 if unique else 0.0, bool(unique), tuple(notices))
+
+    def _work(self, doc_id: str) -> str:
+        """Versions of one document share its features (the 办法's successor is the 办法)."""
+        return self.corpus.meta(doc_id).work_id
 
     def _mask(self, doc_ids: tuple[str, ...]) -> Any:
         """Which entries are in scope, as a boolean array; a handful of scopes recur, so kept."""
@@ -488,8 +612,8 @@ class Retriever:
                 "dense_rrf": 1 / (k + d[0] + 1) if d else 0.0,
                 "bm25_rel": b[1] / top_b if b and top_b > 0 else 0.0,
                 "dense_gap": d[1] - top_d if d else -1.0,
-                "primary": 1.0 if key[0] == self.corpus.primary else 0.0,
-                "mentioned": 1.0 if key[0] == signals.mentioned else 0.0,
+                "primary": 1.0 if self._work(key[0]) == self._work(self.corpus.primary) else 0.0,
+                "mentioned": 1.0 if signals.mentioned and self._work(key[0]) == self._work(signals.mentioned) else 0.0,
                 "terms": len(query_tokens & terms) / len(query_tokens) if query_tokens else 0.0,
             }
             out.append(Candidate(key, max(positions, key=lambda p: (unit_score(p), -p)), features))

@@ -422,9 +422,10 @@ def _exact_day(text: str) -> date:
     return span.start
 
 
-def load_rules(settings: Settings, corpus: Corpus) -> RuleBook:
-    """The rule book from settings.rules_path, bound to the corpus; RuleError on any mismatch."""
-    path = settings.rules_path
+def load_rules(settings: Settings, corpus: Corpus, path: Path | None = None) -> RuleBook:
+    """The rule book from `path` (settings.rules_path when None), bound to the corpus; RuleError on
+    any mismatch."""
+    path = path or settings.rules_path
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:

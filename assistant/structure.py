@@ -40,6 +40,11 @@ class DocumentMeta:
     url: str | None = None  # official publication, where known
     bundled: bool = False
     cites: tuple[str, ...] = ()
+    work: str | None = None  # the first version's id, shared by every version; None: its own id
+
+    @property
+    def work_id(self) -> str:
+        return self.work or self.id
 
     @property
     def short_name(self) -> str:

@@ -15,8 +15,10 @@ from datetime import date
 
 from .answer import Answer
 from .calculators import Calculation
+from .check import KIND_NAMES, Report, summary
 from .citations import Quote, verify
 from .corpus import Corpus
+from .crossrefs import STATUS_NAMES, Edge, ReferenceGraph
 from .errors import RequestError
 from .numerals import to_chinese
 from .structure import EXPIRED, NOT_YET, UNKNOWN, Article, Document, DocumentMeta
@@ -246,9 +248,16 @@ def document_html(meta: DocumentMeta, corpus: Corpus, day: date) -> str:
     return block(*parts, cls="ra ra-document")
 
 
-def article_html(doc: Document, article: Article, corpus: Corpus, day: date, mark: tuple[int, int] = (0, 0)) -> str:
+def article_html(
+    doc: Document,
+    article: Article,
+    corpus: Corpus,
+    day: date,
+    mark: tuple[int, int] = (0, 0),
+    references: ReferenceGraph | None = None,
+) -> str:
     """An article for the Browse screen: where it sits, its status, its text (the span `mark`
-    highlighted: the 款 or 项 asked for), the documents it names."""
+    highlighted: the 款 or 项 asked for), the documents it names, and its place in the reference graph."""
     where = " · ".join(h.name for h in article.headings)
     parts = [
         f"<h3>{esc(doc.label(article))}</h3>",
@@ -265,7 +274,28 @@ def article_html(doc: Document, article: Article, corpus: Corpus, day: date, mar
     if named:
         lines = "".join(_document_line(name, meta, corpus, day) for name, meta in named)
         parts.append(f"<p><strong>本条提及的文件</strong></p><ul>{lines}</ul>")
+    if references is not None:
+        parts.append(references_html(references.outgoing(article.id), references.incoming(article.id)))
     return block(*parts, cls="ra ra-article")
+
+
+def references_html(outgoing: list[Edge], incoming: list[Edge]) -> str:
+    """引用关系: what the article's words point to (each resolved or said why not), and who points here."""
+    if not outgoing and not incoming:
+        return '<p class="ra-note">引用关系：本条未引用其他条文，也未被其他条文引用。</p>'
+    parts = ['<div class="ra-refs">']
+    if outgoing:
+        lines = "".join(
+            f"<li>{esc(e.source_label)}“{esc(e.text)}” → {esc(e.target_label)}"
+            f'<span class="ra-note">（{esc(STATUS_NAMES[e.status])}）</span></li>'
+            for e in outgoing
+        )
+        parts.append(f"<p><strong>本条引用</strong></p><ul>{lines}</ul>")
+    if incoming:
+        lines = "".join(f"<li>{esc(e.source_label)}“{esc(e.text)}” → {esc(e.target_label)}</li>" for e in incoming)
+        parts.append(f"<p><strong>引用本条的条文</strong></p><ul>{lines}</ul>")
+    parts.append("</div>")
+    return "".join(parts)
 
 
 def chapters(doc: Document) -> list[str]:
@@ -297,3 +327,53 @@ def status_banner(meta: DocumentMeta, day: date, today: date) -> str:
             text += f"（还剩 {left} 天）" if left else "（今天是最后一天）"
     cls = "ra ra-banner ra-expired" if status in (EXPIRED, NOT_YET) else "ra ra-banner"
     return block(f"<p>{esc(text)}</p>", cls=cls)
+
+
+# --- the checker ------------------------------------------------------------------------------------
+
+
+def check_html(report: Report, corpus: Corpus) -> str:
+    """A checker report: the memo with each reference marked and numbered, then one entry per reference
+    (its defects first, then what checked out); the cited unit in a panel that re-verifies itself."""
+    problems = len(report.defects)
+    parts = [
+        f'<p class="ra-verdict{" ra-expired" if problems else ""}">{esc(summary(report))}</p>',
+        f'<p class="ra-note">核对日期 {report.as_of}</p>',
+        *(f'<p class="ra-note">{esc(n)}</p>' for n in report.notes),
+        f'<div class="ra-memo">{_memo_marked(report)}</div>',
+    ]
+    for n, f in enumerate(report.findings, 1):
+        mark = "✗" if f.defects else "✓"
+        status = "效力状态未记录" if f.status == UNKNOWN else f.status
+        unbundled = "未收录正文" if f.doc is not None and not f.doc.bundled else None
+        state = [s for s in ("条文不存在" if f.exists is False else None, status, unbundled) if s]
+        head = f'<p class="ra-article-label">{n}. {mark} {esc(f.text)} → {esc(f.label)}'
+        head += f' <span class="ra-note">（{esc("，".join(state))}）</span>' if state else ""
+        items = [
+            f'<li class="ra-defect"><strong>{esc(KIND_NAMES[d.kind])}</strong>：{esc(d.message)}</li>'
+            for d in f.defects
+        ]
+        items += [f"<li>引文“{esc(q.text)}”：与原文一致。</li>" for q in f.quotes if q.verbatim]
+        items += [f"<li>数字：{esc(c.note)}</li>" for c in f.numbers if c.verdict != "contradicts"]
+        items += [f'<li class="ra-note">{esc(note)}</li>' for note in f.notes]
+        body = f"<ul>{''.join(items)}</ul>" if items else ""
+        panels = citation_panel(f.suggestion, corpus, report.as_of) if f.suggestion else ""
+        if f.unit is not None:
+            panels = citation_panel(f.unit, corpus, report.as_of) + panels
+        parts.append(f'<div class="ra-finding">{head}</p>{body}{panels}</div>')
+    return block(*parts, cls="ra ra-check")
+
+
+def _memo_marked(report: Report) -> str:
+    """The memo as read, each reference wrapped and numbered (red when it has a defect)."""
+    out, at = [], 0
+    for n, f in sorted(enumerate(report.findings, 1), key=lambda pair: pair[1].span[0]):
+        start, end = f.span
+        if start < at:
+            continue
+        cls = "ra-bad" if f.defects else "ra-good"
+        out.append(esc(report.text[at:start]))
+        out.append(f'<span class="{cls}">{esc(report.text[start:end])}<sup>{n}</sup></span>')
+        at = end
+    out.append(esc(report.text[at:]))
+    return "".join(out)

@@ -12,7 +12,19 @@ from assistant.answer import INTENTS, Answer
 from assistant.citations import verify
 from assistant.errors import DateError, RequestError
 
-CONTRACT = {"id", "question", "as_of", "answer", "abstained", "intent", "citations", "calculation", "warnings"}
+CONTRACT = {
+    "id",
+    "question",
+    "as_of",
+    "answer",
+    "abstained",
+    "intent",
+    "citations",
+    "calculation",
+    "warnings",
+    "cross_references",
+}
+EDGE = {"from", "from_label", "text", "to_doc", "to_unit", "to_label", "status", "status_name"}
 CITATION = {"doc_id", "doc_title", "doc_number", "article", "paragraph", "item", "label", "quote"}
 
 
@@ -28,6 +40,8 @@ def check_contract(record: dict) -> None:
     assert isinstance(record["abstained"], bool) and record["intent"] in INTENTS
     for c in record["citations"]:
         assert set(c) == CITATION and isinstance(c["article"], int) and c["quote"]
+    for e in record["cross_references"]:
+        assert set(e) == EDGE and e["status"] in ("resolved", "not_bundled", "unknown_document", "missing_unit")
     if record["calculation"] is not None:
         assert set(record["calculation"]) == {"rule", "inputs", "outcome", "trace", "citations"}
         assert all(isinstance(line, str) for line in record["calculation"]["trace"])

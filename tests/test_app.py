@@ -18,7 +18,18 @@ from assistant.cli import cli
 from assistant.config import Settings, load_settings
 from assistant.errors import ConfigError
 
-CONTRACT = {"id", "question", "as_of", "answer", "abstained", "intent", "citations", "calculation", "warnings"}
+CONTRACT = {
+    "id",
+    "question",
+    "as_of",
+    "answer",
+    "abstained",
+    "intent",
+    "citations",
+    "calculation",
+    "warnings",
+    "cross_references",
+}
 CITATION = {"doc_id", "doc_title", "doc_number", "article", "paragraph", "item", "label", "quote"}
 
 
@@ -159,6 +170,19 @@ def test_verify_citation_endpoint(client: Client) -> None:
     assert elsewhere["exists"] is None and "未收录正文" in elsewhere["problem"]
 
 
+def test_check_endpoint(client: Client) -> None:
+    memo = "根据办法第十九条，总投资150万元以上的项目应实行监理制。《政府采购法》第二条规定“本法所称政府采购”。"
+    report = client.predict(memo, "2026-11-26", api_name="/check")
+    assert report["ok"] is False and report["references"] == 2 and report["defects"] == 1
+    [bad, good] = report["findings"]
+    assert bad["label"] == "办法 第十九条" and [d["kind"] for d in bad["defects"]] == ["number_contradicts"]
+    assert good["ok"] and good["quotes"][0]["verbatim"] is True
+    later = client.predict("办法第十九条规定“原则上实行监理制”。", "2027-01-01", api_name="/check")
+    assert [d["kind"] for d in later["findings"][0]["defects"]] == ["expired"]
+    with pytest.raises(Exception, match="文本为空"):
+        client.predict("  ", "", api_name="/check")
+
+
 def test_calculator_endpoints(client: Client) -> None:
     supervision = client.predict("150万", "", api_name="/supervision")
     assert supervision["outcome"]["supervision_required"] is False
@@ -221,6 +245,8 @@ def test_calculator_endpoints_reject_bad_input_in_chinese(client: Client, endpoi
         ),
         ("/search", ("监理", True, "all"), "k 应为 1 到 50 的整数"),
         ("/verify_citation", ("第十九条", 200, ""), "quote 应为文本"),
+        ("/check", (42, ""), "要核对的内容必须是文本"),
+        ("/check", ("办法第十九条", "明天的明天"), "日期"),
         ("/ask", ("第十九条", ["2027-01-01"], "all", []), "as_of 应为文本"),
         ("/ask", ("第十九条", "", "all", "not a list"), "history 应为列表"),
         ("/article", ("第" + "一" * 300 + "条", "", ""), "reference 太长"),

@@ -134,6 +134,38 @@ def test_chat_calculator_and_browse(page, tmp_path: Path) -> None:
     assert watch.errors == []
 
 
+def test_check_tab_marks_each_reference_and_browse_shows_the_reference_graph(page, tmp_path: Path) -> None:
+    page, watch = page
+    page.get_by_role("tab", name="引用核对").click()
+    page.fill(
+        "#check-text textarea",
+        "根据办法第十九条，总投资150万元以上的项目应实行监理制。\n办法第十九条规定“原则上实行监理制”。",
+    )
+    page.click("#check-run")
+    page.wait_for_selector("#check-result .ra-verdict")
+    result = page.locator("#check-result")
+    assert "共 2 处引用，发现 1 处问题。" in result.inner_text()
+    assert result.locator(".ra-bad").count() == 1 and result.locator(".ra-good").count() == 1
+    assert "数字与条文不符" in result.locator(".ra-defect").first.inner_text()
+    panel = result.locator("details.ra-cite").first
+    panel.locator("summary").click()
+    assert "总投资在200万元及以上" in panel.inner_text()
+    page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
+
+    page.get_by_role("tab", name="条文浏览").click()
+    page.fill("#browse-jump textarea", "第二十一条第三款")
+    page.press("#browse-jump textarea", "Enter")
+    page.wait_for_function("document.querySelector('#browse-text').innerText.includes('上述情形')")
+    text = page.inner_text("#browse-text")
+    assert "办法 第二十一条第三款“上述情形” → 办法 第二十一条第一款第（一）项" in text
+    page.fill("#browse-jump textarea", "第一条")
+    page.press("#browse-jump textarea", "Enter")
+    page.wait_for_function(
+        "document.querySelector('#browse-text').innerText.includes('国办发〔2019〕57号）（未收录正文）')"
+    )
+    assert watch.errors == []
+
+
 ATTACK = '<img src=x onerror="alert(1)"><script>alert(2)</script>[点我](javascript:alert(3)) **粗** $x^2$'
 
 

@@ -621,3 +621,65 @@ def test_acceptance_gate_through_the_batch_interface(run_indexed, tmp_path, defa
     assert [i["id"] for i in dev + calc if records[i["id"]]["abstained"]] == []
     assert [p for r in records.values() for p in quote_problems(r, default_corpus)] == []
     assert not any("未通过原文核验" in w for r in records.values() for w in r["warnings"])
+
+
+# --- check -------------------------------------------------------------------------------------------
+
+
+def test_check_exits_1_on_a_defect_and_names_it(run_indexed, tmp_path: Path) -> None:
+    memo = tmp_path / "memo.txt"
+    memo.write_text(
+        "根据《包头市本级政务信息化项目建设管理办法》第十九条，总投资150万元以上的项目应实行监理制。", encoding="utf-8"
+    )
+    result = run_indexed("check", str(memo), "--as-of", "2026-11-26")
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("核对日期 2026-11-26：共 1 处引用，发现 1 处问题。")
+    assert "[数字与条文不符]" in result.stdout and "“200万元”" in result.stdout
+
+
+def test_check_exits_0_when_every_reference_checks_out(run_indexed, tmp_path: Path) -> None:
+    memo = tmp_path / "memo.txt"
+    memo.write_bytes("办法第十九条规定“原则上实行监理制”。".encode("gb18030"))  # GB18030 files are read too
+    result = run_indexed("check", str(memo), "--as-of", "2026-11-26")
+    assert result.exit_code == 0, result.output
+    assert "全部核对无误" in result.stdout and "与原文一致" in result.stdout
+
+
+def test_check_reads_stdin_and_writes_json(run_indexed) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["check", "-", "--json", "--as-of", "2027-01-01"],
+        input="本办法第三十条规定了过渡期。",
+        prog_name="regassist",
+    )
+    assert result.exit_code == 1, result.output
+    record = json.loads(result.stdout)
+    assert record["as_of"] == "2027-01-01" and record["ok"] is False
+    assert [d["kind"] for d in record["findings"][0]["defects"]] == ["expired", "unknown_unit"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "文本为空"),
+        (b"\x00\x01\x02", "不是文本文件"),
+        ("办法第十九条。".encode() * 4000, "文本过长"),
+    ],
+)
+def test_check_refuses_unusable_input_with_exit_2(run_indexed, tmp_path: Path, content: bytes, message: str) -> None:
+    memo = tmp_path / "memo.txt"
+    memo.write_bytes(content)
+    result = run_indexed("check", str(memo))
+    assert result.exit_code == 2 and message in result.stderr, result.output
+    as_json = run_indexed("check", str(memo), "--json")
+    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["error"]["exit_code"] == 2
+
+
+def test_check_refuses_missing_files_directories_and_unknown_types(run_indexed, tmp_path: Path) -> None:
+    assert run_indexed("check", str(tmp_path / "nope.txt")).exit_code == 2
+    assert "是目录" in run_indexed("check", str(tmp_path)).stderr
+    odd = tmp_path / "memo.xlsx"
+    odd.write_bytes(b"PK")
+    result = run_indexed("check", str(odd))
+    assert result.exit_code == 2 and "不支持的文件类型" in result.stderr
+    assert run_indexed("check").exit_code == 2  # no file given

@@ -281,3 +281,30 @@ def test_article_view_highlights_the_unit_asked_for(default_corpus: Corpus) -> N
         doc, doc.article(21), default_corpus, date(2026, 11, 26), (paragraph.start, paragraph.end)
     )
     assert re.findall(r"<mark>(.*?)</mark>", html) == [paragraph.text]
+
+
+def test_article_html_shows_the_reference_graph(default_corpus: Corpus) -> None:
+    from assistant.crossrefs import ReferenceGraph
+    from assistant.retrieve import Router
+
+    graph = ReferenceGraph.build(default_corpus, Router(default_corpus))
+    doc = default_corpus.document()
+    html = views.article_html(doc, doc.article(21), default_corpus, date(2026, 11, 26), references=graph)
+    assert "<strong>本条引用</strong>" in html and "“上述情形” → 办法 第二十一条第一款第（三）项" in html
+    first = views.article_html(doc, doc.article(1), default_corpus, date(2026, 11, 26), references=graph)
+    assert "（未收录正文）" in first
+    lonely = views.article_html(doc, doc.article(19), default_corpus, date(2026, 11, 26), references=graph)
+    assert "本条未引用其他条文，也未被其他条文引用" in lonely
+
+
+def test_check_html_escapes_the_memo_and_verifies_its_panels(engine) -> None:
+    from assistant.check import Checker
+
+    memo = "<script>alert(1)</script>根据办法第十九条，总投资150万元以上的项目应实行监理制。"
+    report = Checker.of(engine).check(memo, "2026-11-26")
+    html = views.check_html(report, engine.corpus)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert html.count('class="ra-bad"') == 1 and "数字与条文不符" in html
+    assert "【办法 第十九条】" in html and "\n" not in html
+    clean = views.check_html(Checker.of(engine).check("没有引用。", "2026-11-26"), engine.corpus)
+    assert "共 0 处" not in clean and "未发现任何文件或条文引用" in clean
