@@ -25,7 +25,7 @@ from .corpus import Corpus
 from .errors import RequestError
 from .guard import check_text
 from .numerals import to_int
-from .references import UnitRef
+from .references import TITLE_MARKS, UnitRef
 from .retrieve import Mention, Reference, Retriever
 from .structure import IN_FORCE, UNKNOWN, Article, Document, DocumentMeta, Paragraph, Unit
 
@@ -91,6 +91,7 @@ _FILLER = re.compile(
     r"根据|依据|依照|按照|遵照|参照|对照|规定|明确|要求|指出|提出|写明|载明|该条|本条|此条|其中|可知|来看|的|了|：|:|，|,|、|。|（|）|\(|\)"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+WRAPPED_MIN = 20  # a line this long ending without a stop was wrapped; a shorter one is a heading
 TERM_MAX = 6  # a quoted text shorter than this, found nowhere, is a name or term ("城市大脑"), not a quote
 CLOSEST_ARTICLES = 5  # other articles, most alike by shared character pairs, searched for the closest passage
 CLOSEST_MIN = 0.5  # difflib ratio below which no passage is offered as the one meant
@@ -187,7 +188,9 @@ class Finding:
     def label(self) -> str:
         if self.unit is not None:
             return self.unit.label
-        name = self.doc.short_name if self.doc else self.text.split("第")[0].strip("《》()（） ")
+        title = TITLE_MARKS.search(self.text)
+        written = title.group(1) if title else self.text.split("第")[0].strip("《》()（） ")
+        name = self.doc.short_name if self.doc else written
         return f"{name} {self.ref.label()}" if self.ref else name
 
     def to_dict(self) -> dict[str, Any]:
@@ -271,7 +274,8 @@ class Checker:
 
         mentions = _aliased(text, [m for m in self.router.mentions(text) if not quoted(m.start, m.end)])
         context = _last_before(text, mentions)
-        found = [_pointed(text, r, context) for r in self.router.find(text, context=context, day=day)]
+        anywhere = _last_before(text, mentions, items=False)
+        found = [_pointed(text, r, anywhere) for r in self.router.find(text, context=context, day=day)]
         # 第三条至第五条 cites its two ends (the articles between are not written, so not checked);
         # 合同第五条, 会议纪要第三条 are another paper's clauses, no regulation's
         references = [
@@ -321,13 +325,20 @@ class Checker:
         if isinstance(memo, str):
             memo = memo.replace("\f", "\n").replace("\v", "\n")  # page breaks in exported text
         text = check_text(memo, MAX_MEMO, "文本", "请控制在 {limit} 字以内，或分段核对。")
-        lines = [line for line in (self.retriever.tokenizer.normalize(line) for line in text.splitlines()) if line]
-        out = lines[:1]
-        for line in lines[1:]:
-            if out[-1][-1] in _LINE_STOPS or _LIST_ITEM.match(line):
-                out.append(line)
-            else:
+        out: list[str] = []
+        blank = True  # a blank line ends a paragraph: nothing is joined across it
+        for raw in text.splitlines():
+            line = self.retriever.tokenizer.normalize(raw)
+            if not line:
+                blank = True
+                continue
+            wrapped = out and not blank and not _LIST_ITEM.match(line) and out[-1][-1] not in _LINE_STOPS
+            # a heading (关于……的说明) is short and has no stop; a wrapped line is long or ends mid-clause
+            if wrapped and (len(out[-1]) >= WRAPPED_MIN or out[-1][-1] in "：:，,、"):
                 out[-1] += line
+            else:
+                out.append(line)
+            blank = False
         return "\n".join(out)
 
     def _reference(
@@ -638,10 +649,11 @@ def _copied_from(doc: Document, said: str, cited: int) -> tuple[Article, str] | 
     return article, written.group(0) if written else words
 
 
-def _last_before(text: str, mentions: list[Mention]) -> Callable[[int], Mention | None]:
+def _last_before(text: str, mentions: list[Mention], items: bool = True) -> Callable[[int], Mention | None]:
     """The document named last before a position, within the same list item: '二、依据第十九条…'
-    after a first item about 《政府采购法》 is the 办法's, as its reader takes it."""
-    items = [m.start() for m in _LIST_ITEM_START.finditer(text)]
+    after a first item about 《政府采购法》 is the 办法's, as its reader takes it. (该法 and 同法 point
+    back across items: `items=False`.)"""
+    items = [m.start() for m in _LIST_ITEM_START.finditer(text)] if items else []
 
     def context(position: int) -> Mention | None:
         start = max((i for i in items if i <= position), default=0)

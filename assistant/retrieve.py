@@ -163,9 +163,7 @@ class Mention:
 # A 文号 as written in text: 国办发〔2019〕57号, 内政发[2024]19号, 国务院令第712号, 国令第427号
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔(\[［][0-9]{4}[〕)\]］][0-9]{1,4}号|(?:国务院|国)令第[0-9]{1,4}号")
 # Words after which an unknown 文号's issuer abbreviation starts (我局依据包政发〔2023〕5号 → 包政发…).
-_NUMBER_LEAD = re.compile(
-    r"按照|根据|依据|依照|遵照|对照|参照|关于|执行|落实|印发|转发|贯彻|列入|纳入|[和与及或的据按]"
-)
+_NUMBER_LEAD = re.compile(r"按照|根据|依据|依照|遵照|对照|参照|关于|执行|落实|印发|转发|贯彻|列入|纳入|[和与及或的]")
 NAME_WINDOW = 80  # characters before a reference that can hold its document's name
 _DOC_SUFFIX = re.compile(r"(?:法|法典|条例|办法|规定|细则|决定|意见|通知|规则|号|号文|》)$")
 # Words that may stand before a short name without making it another title: 按办法, 新办法, 国家审计法.
@@ -173,7 +171,9 @@ _DOC_SUFFIX = re.compile(r"(?:法|法典|条例|办法|规定|细则|决定|意�
 _LEAD_BEFORE = re.compile(
     r"(?:按照?|根据|依据|依照|遵照|对照|参照|关于|对于|看看|查查|看下|问下|一下|说说|讲讲|知道|这个|这部|那个|我们的|的|和|与|及|或"
     r"|[、，,:：;；。！？!?《》()（）“”\s]|本|该|此|这|那|市|新|原|现行|国家|中国|我国|用|在"
-    r"|低于|高于|超过|不足|达到|符合|违反|属于|适用|执行|落实|即|见)$"
+    r"|低于|高于|超过|不足|达到|符合|违反|属于|适用|执行|落实|即|见|了|同时|上述|前述|结合|贯彻|遵循"
+    # a one-character word only at a clause's start: ，对办法 — the 据 of 某某市数据管理办法 is part of a title
+    r"|(?:^|[，,。；;：:、\s])(?:依|据|也|均|将|由|对|以|经))$"
 )
 # Where a written name starts: after a lead verb or punctuation (我们按照数据安全管理办法 → 数据安全管理办法).
 _NAME_START = re.compile(r"按照|根据|依据|依照|遵照|对照|参照|关于|看看|查查|查一下|[，,：:、\s]")
@@ -371,12 +371,11 @@ def _merged(text: str, mentions: list[Mention]) -> list[Mention]:
     out: list[Mention] = []
     for m in mentions:
         last = out[-1] if out else None
-        if (
-            last
-            and m.doc_id is not None
-            and m.doc_id == last.doc_id
-            and re.fullmatch(r"[\s(（]*", text[last.end : m.start])
-        ):
+        # a 《title》 no manifest lists, with its 文号, is one unknown document too
+        same = m.doc_id is not None or (
+            last is not None and last.text.startswith("《") and _DOC_NUMBER.fullmatch(m.text)
+        )
+        if last and same and m.doc_id == last.doc_id and re.fullmatch(r"[\s(（]*", text[last.end : m.start]):
             end = m.end + (1 if text[m.end : m.end + 1] in ")）" else 0)
             out[-1] = Mention(last.start, end, last.doc_id, text[last.start : end])
         else:

@@ -246,6 +246,10 @@ def test_the_report_is_json_and_text(checker: Checker) -> None:
         "根据《中华人民共和国政府采购法》（以下简称《采购法》）第二十六条，采购方式包括公开招标。"
         "《采购法》第六条规定，政府采购应当严格按照批准的预算执行。",
         "依据办法第二十三条，项目应在投入运行后18个月内开展自评价。",  # 18个月 lies within 一至两年
+        "公开招标应作为主要采购方式；同时办法第十六条要求项目建设单位严格执行政府采购制度。",  # 同时办法
+        '经查，该单位违反了办法第八条"项目建设单位不得未批先建"的规定。',  # 了办法
+        "一、会议审议了《办法》。\n二、会议要求，上述办法第二十三条规定的自评价工作应按时开展。",
+        "（一）依据《数据安全法》第三十九条开展工作。\n（二）按照该法第三十条要求定期开展风险评估。",
     ],
 )
 def test_correct_memos_with_names_figures_and_dates_beside_the_reference_are_clean(checker: Checker, memo: str) -> None:
@@ -340,3 +344,26 @@ def test_wrapped_lines_are_read_as_one_sentence_and_list_items_apart(checker: Ch
 )
 def test_numbers_in_other_forms_are_compared(checker: Checker, memo: str) -> None:
     assert [k for k, _, _ in kinds(checker.check(memo, TODAY))] == ["number_contradicts"]
+
+
+def test_a_heading_is_not_joined_to_the_paragraph_under_it(checker: Checker) -> None:
+    memo = (
+        "关于竣工验收前置审核的提示\n\n办法第二十二条规定：“未通过前置审核的应进行整改，项目建设单位不得组织竣工验收。”"
+    )
+    report = checker.check(memo, TODAY)
+    assert report.ok and report.findings[0].sentence.startswith("办法第二十二条")
+    heading = checker.check(
+        "关于“智慧林草”项目监理事项的复函\n\n你单位项目总投资260万元，未达到办法第十九条规定的标准，无需实行监理。",
+        TODAY,
+    )
+    assert kinds(heading) == [("number_contradicts", "baotou-2024-106", 19)]  # 260万 ≥ 200万; the heading hides nothing
+    wrong = checker.check(
+        "关于项目监理事项的复函\n\n该项目总投资180万元，已达到办法第十九条规定的监理制实施标准，应当实行监理制。", TODAY
+    )
+    assert kinds(wrong) == [("number_contradicts", "baotou-2024-106", 19)]
+
+
+def test_an_unknown_notice_with_its_wenhao_is_one_reference(checker: Checker) -> None:
+    report = checker.check("依据《关于做好数据共享工作的通知》（包数据发〔2025〕8号）第三条执行。", TODAY)
+    assert [f.label for f in report.findings] == ["关于做好数据共享工作的通知 第三条"]
+    assert "包数据发〔2025〕8号" in report.findings[0].text
