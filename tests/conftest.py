@@ -12,6 +12,22 @@ from assistant.structure import Document
 
 SHARED = PROJECT_ROOT.parent / "shared"
 
+# The answer contract's keys (README "The JSON contract"), pinned for the engine and the API tests.
+CONTRACT = {
+    "id",
+    "question",
+    "as_of",
+    "answer",
+    "abstained",
+    "intent",
+    "citations",
+    "calculation",
+    "warnings",
+    "cross_references",
+}
+EDGE = {"from", "from_label", "text", "to_doc", "to_unit", "to_label", "status", "status_name"}
+CITATION = {"doc_id", "doc_title", "doc_number", "article", "paragraph", "item", "label", "quote"}
+
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:

@@ -7,25 +7,11 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from conftest import CITATION, CONTRACT, EDGE
 
 from assistant.answer import INTENTS, Answer
 from assistant.citations import verify
 from assistant.errors import DateError, RequestError
-
-CONTRACT = {
-    "id",
-    "question",
-    "as_of",
-    "answer",
-    "abstained",
-    "intent",
-    "citations",
-    "calculation",
-    "warnings",
-    "cross_references",
-}
-EDGE = {"from", "from_label", "text", "to_doc", "to_unit", "to_label", "status", "status_name"}
-CITATION = {"doc_id", "doc_title", "doc_number", "article", "paragraph", "item", "label", "quote"}
 
 
 def first(answer: Answer) -> tuple[str, int, int | None, int | None]:

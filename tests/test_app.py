@@ -10,27 +10,13 @@ import urllib.request
 
 import pytest
 from click.testing import CliRunner
-from conftest import free_port
+from conftest import CITATION, CONTRACT, free_port
 from gradio_client import Client
 
 from assistant.app import ENDPOINTS, create_app, exposed_without_auth, launch_options
 from assistant.cli import cli
 from assistant.config import Settings, load_settings
 from assistant.errors import ConfigError
-
-CONTRACT = {
-    "id",
-    "question",
-    "as_of",
-    "answer",
-    "abstained",
-    "intent",
-    "citations",
-    "calculation",
-    "warnings",
-    "cross_references",
-}
-CITATION = {"doc_id", "doc_title", "doc_number", "article", "paragraph", "item", "label", "quote"}
 
 
 @pytest.fixture(scope="module")
