@@ -859,13 +859,8 @@ class Assistant:
 
 
 def _term(meta: DocumentMeta) -> str:
-    """（2024-12-01 起施行，有效期至 2026-11-30）: a document's term from the manifest."""
-    span = []
-    if meta.effective_date:
-        span.append(f"{meta.effective_date} 起施行")
-    if meta.expiry_date:
-        span.append(f"有效期至 {meta.expiry_date}")
-    return f"（{'，'.join(span)}）" if span else ""
+    """（2024-12-01 起施行，有效期至 2026-11-30）, or nothing when the manifest records neither."""
+    return f"（{meta.term()}）" if meta.term() else ""
 
 
 def _document_facts(meta: DocumentMeta, day: date) -> list[str]:

@@ -28,7 +28,6 @@ from .amounts import (
 from .config import Settings
 from .corpus import Corpus, normalize_name
 from .errors import AmountError, RequestError, RuleError
-from .manifest import load_manifest
 from .numerals import to_chinese, to_int
 from .rules import KIND_FACTS, Funding, Quote, RuleBook, load_rules
 from .structure import EXPIRED, IN_FORCE, NOT_YET, UNKNOWN, DocumentMeta
@@ -193,7 +192,7 @@ class Calculators:
         """The primary's rule data (rules.toml), and each other version's (its manifest `rules` file)."""
         primary = load_rules(settings, corpus)
         books = {primary.supervision.doc_id: primary}
-        for entry in load_manifest(settings.manifest_path).documents:
+        for entry in corpus.entries:
             if entry.rules and entry.id not in books:
                 book = load_rules(settings, corpus, settings.corpus_dir / entry.rules)
                 bound = {book.supervision.doc_id, book.adjustment.doc_id, book.approval_route.doc_id}

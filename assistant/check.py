@@ -21,12 +21,13 @@ from typing import Any, Literal
 from .amounts import AmountError, format_amount, format_ratio, parse_amount
 from .calculators import Calculators
 from .citations import Quote, quote_unit
-from .corpus import Corpus
+from .corpus import CN_DATE, Corpus
 from .errors import RequestError
-from .guard import check_text
+from .guard import check_memo
 from .numerals import to_int
 from .references import TITLE_MARKS, UnitRef
 from .retrieve import Mention, Reference, Retriever
+from .rules import RuleBook
 from .structure import IN_FORCE, UNKNOWN, Article, Document, DocumentMeta, Paragraph, Unit
 
 KINDS = ("unknown_unit", "misquote", "wrong_article", "number_contradicts", "expired", "not_bundled")
@@ -38,13 +39,11 @@ KIND_NAMES = {
     "expired": "文件不在有效期内",
     "not_bundled": "文件未收录",
 }
-MAX_MEMO = 20000
 Verdict = Literal["consistent", "contradicts", "not_checkable"]
 
 _QUOTES = re.compile(r"“([^“”\n]{1,600})”|「([^「」\n]{1,600})」|『([^『』\n]{1,600})』|\"([^\"\n]{1,600})\"")
 _SENTENCE_END = "。！？；!?;\n"
 _CN = "零〇一二三四五六七八九十百千两"
-_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _MAGNITUDE = "(?:千万|百万|十万|千|万|亿)"
 # 230万元, 230万, 1.5亿, 2300000元, 二百三十万元; not the 一元 of 统一元数据
 _BIG = _CN + "壹贰叁肆伍陆柒捌玖拾佰仟"
@@ -283,7 +282,7 @@ class Checker:
             for r in found
             if not quoted(*r.span)
             and "条" in text[r.span[0] : r.span[1]]
-            and not _OTHER_PAPER.search(text[: r.span[0]])
+            and not _OTHER_PAPER.search(text[max(0, r.span[0] - 12) : r.span[0]])
         ]
         sentences = _sentences(text, quotes)
         findings: list[tuple[int, Finding]] = []
@@ -296,14 +295,18 @@ class Checker:
         findings.sort(key=lambda pair: pair[0])
         checked = [f for _, f in findings]
         checked = self._quotes(text, quotes, checked, sentences)
-        checked = self._numbers(text, quotes, checked, sentences, mentions, day)
-        searched = [self._topic(text, f, sentences, quotes, mentions, checked) for f in checked[:TOPIC_MAX]]
-        checked = [_as_of_its_day(f, day) for f in checked]
-        searched = [_as_of_its_day(f, day) for f in searched]
+        # what the memo says in its own words: quotes, references and names blanked (offsets kept)
+        said = _mask(
+            text, [(s, e) for s, e, _ in quotes] + [f.span for f in checked] + [(m.start, m.end) for m in mentions]
+        )
+        checked = self._numbers(said, checked, sentences, day)
+        checked = [
+            _as_of_its_day(self._topic(said, f, sentences, checked) if n < TOPIC_MAX else f, day)
+            for n, f in enumerate(checked)
+        ]
         notes: tuple[str, ...] = () if checked else ("未发现任何文件或条文引用，没有可核对的内容。",)
         if len(checked) > TOPIC_MAX:
             notes = (f"引用较多：只对前 {TOPIC_MAX} 处做了“所述内容是否出自所引条文”的检索比对，其余各项检查照常。",)
-        checked = searched + checked[TOPIC_MAX:]
         return Report(text, day, tuple(checked), notes)
 
     # --- reading ----------------------------------------------------------------------------------
@@ -324,7 +327,7 @@ class Checker:
         broken across lines is read whole."""
         if isinstance(memo, str):
             memo = memo.replace("\f", "\n").replace("\v", "\n")  # page breaks in exported text
-        text = check_text(memo, MAX_MEMO, "文本", "请控制在 {limit} 字以内，或分段核对。")
+        text = check_memo(memo)
         out: list[str] = []
         blank = True  # a blank line ends a paragraph: nothing is joined across it
         for raw in text.splitlines():
@@ -390,12 +393,7 @@ class Checker:
         finding = replace(finding, status=status)
         if status in (IN_FORCE, UNKNOWN):
             return finding
-        dates = []
-        if meta.effective_date:
-            dates.append(f"{meta.effective_date} 起施行")
-        if meta.expiry_date:
-            dates.append(f"有效期至 {meta.expiry_date}")
-        span = f"（{'，'.join(dates)}）" if dates else ""
+        span = f"（{meta.term()}）" if meta.term() else ""
         message = f"按 {day}，{meta.cite_title()}{status}{span}。"
         current = self.corpus.version_on(meta.id, day)
         if current != meta.id:
@@ -407,8 +405,8 @@ class Checker:
     def _quotes(
         self, text: str, quotes: list[tuple[int, int, str]], findings: list[Finding], sentences: list[tuple[int, int]]
     ) -> list[Finding]:
-        """Each quote belongs to the nearest reference before it in its sentence (else the first after
-        it, else the nearest earlier one): '第十九条规定“…”' and '“…”（第十九条）' both read so."""
+        """Each quote is checked against the reference that introduces it (`_quote_owner`); a quote no
+        reference introduces is not checked, and a short one found nowhere is taken for a term."""
         out = list(findings)
         for start, end, inner in quotes:
             here = _sentence_span(sentences, start)
@@ -444,7 +442,7 @@ class Checker:
     def _quote(self, inner: str, span: tuple[int, int], unit: Quote, siblings: list[Quote]) -> QuoteCheck:
         doc = self.corpus.documents[unit.doc_id]
         parts = [p for p in re.split(r"…+|\.{3,}|⋯+", inner) if _fold(p)]
-        if parts and all(_fold(p) in _fold(unit.text) for p in parts) and _in_order(parts, unit.text):
+        if parts and _in_order(parts, unit.text):
             return QuoteCheck(inner, span, True)
         for other in siblings:  # '第十九条和第二十一条规定“…”': any unit named in the sentence may hold it
             if other is not unit and other.doc_id == unit.doc_id and all(_fold(p) in _fold(other.text) for p in parts):
@@ -460,20 +458,11 @@ class Checker:
     # --- numbers ----------------------------------------------------------------------------------
 
     def _numbers(
-        self,
-        text: str,
-        quotes: list[tuple[int, int, str]],
-        findings: list[Finding],
-        sentences: list[tuple[int, int]],
-        mentions: list[Mention],
-        day: date,
+        self, masked: str, findings: list[Finding], sentences: list[tuple[int, int]], day: date
     ) -> list[Finding]:
-        """Numbers said in a reference's sentence, outside quotes, references and names, compared with
-        the numbers of the units the sentence cites (and the rule data bound to them)."""
+        """Numbers said in a reference's sentence (`masked`: outside quotes, references and names),
+        compared with the numbers of the units the sentence cites (and the rule data bound to them)."""
         out = list(findings)
-        masked = _mask(
-            text, [(s, e) for s, e, _ in quotes] + [f.span for f in out] + [(m.start, m.end) for m in mentions]
-        )
         for lo, hi in sentences:
             members = [i for i, f in enumerate(out) if lo <= f.span[0] < hi and f.unit is not None]
             if not members:
@@ -506,57 +495,36 @@ class Checker:
     def _applied(self, claim: Value, sentence: str, unit: Quote, day: date) -> NumberCheck | None:
         """One project's 总投资 said beside 第十九条: the rule data decides whether supervision is
         required, and the sentence must not say the opposite ("180万元，已达到第十九条的标准")."""
-        book = self.calculators.books.get(unit.doc_id) or self.calculators.book_on(day)
+        book = self._book(unit, day)
         if book is None or claim.kind != "amount" or claim.bounded or not _TOTAL.search(claim.before):
             return None
         rule = book.supervision
-        if (rule.doc_id, rule.clause.ref.article) != (unit.doc_id, unit.ref.article):
-            return None
-        clause = next((c for c in re.split(r"[，,；;。]", sentence) if "监理" in c), "")
-        said = (
-            None
-            if _HEDGE.search(clause)
-            else False
-            if _DENIES.search(clause)
-            else True
-            if _AFFIRMS.search(clause)
-            else None
-        )
-        if said is None:
-            return None
         threshold = rule.threshold
-        if claim.value == threshold.value:  # "200万元门槛": the threshold itself, compared as a number
-            return None
+        if (rule.doc_id, rule.clause.ref.article) != (unit.doc_id, unit.ref.article) or claim.value == threshold.value:
+            return None  # another clause; or "200万元门槛", the threshold itself, compared as a number
+        clause = next((c for c in re.split(r"[，,；;。]", sentence) if "监理" in c), "")
+        if _HEDGE.search(clause) or not (_DENIES.search(clause) or _AFFIRMS.search(clause)):
+            return None  # 可以自愿实行监理, or no word either way
+        said = not _DENIES.search(clause)
         required = threshold.holds(claim.value)
-        reached = "达到" if required else "未达到"
         note = (
-            f"“{claim.text}”{reached}【{rule.clause.label}】“{threshold.raw}{threshold.bound}”，"
+            f"“{claim.text}”{'达到' if required else '未达到'}【{rule.clause.label}】“{threshold.raw}{threshold.bound}”，"
             f"{'原则上应实行监理' if required else '不要求实行监理'}"
+            + ("，与文中说法一致。" if said == required else "；文中说法与此相反。")
         )
-        if said == required:
-            return NumberCheck(
-                claim.text,
-                claim.kind,
-                "consistent",
-                threshold.raw,
-                f"【{rule.clause.label}】",
-                note + "，与文中说法一致。",
-            )
-        return NumberCheck(
-            claim.text,
-            claim.kind,
-            "contradicts",
-            threshold.raw,
-            f"【{rule.clause.label}】",
-            note + "；文中说法与此相反。",
-        )
+        verdict: Verdict = "consistent" if said == required else "contradicts"
+        return NumberCheck(claim.text, claim.kind, verdict, threshold.raw, f"【{rule.clause.label}】", note)
+
+    def _book(self, unit: Quote, day: date) -> RuleBook | None:
+        """The rule data bound to the unit's version (a 文号 may cite an earlier one), else the day's."""
+        return self.calculators.books.get(unit.doc_id) or self.calculators.book_on(day)
 
     def _clause_values(self, unit: Quote, day: date) -> list[tuple[Value, str]]:
         """The unit's own numbers, each with where it comes from, plus dates its rule data derives
         (第二十九条's 两年 gives the last day in force)."""
         label = f"【{unit.label}】"
         found = [(v, label) for v in _values(unit.text, 0, len(unit.text))]
-        book = self.calculators.books.get(unit.doc_id) or self.calculators.book_on(day)
+        book = self._book(unit, day)
         if book is not None:
             for rule in book.validity.values():
                 if rule.doc_id == unit.doc_id and rule.clause.ref.article == unit.ref.article:
@@ -569,13 +537,7 @@ class Checker:
     # --- what the sentence says, against the article it cites -------------------------------------
 
     def _topic(
-        self,
-        text: str,
-        finding: Finding,
-        sentences: list[tuple[int, int]],
-        quotes: list[tuple[int, int, str]],
-        mentions: list[Mention],
-        findings: list[Finding],
+        self, masked: str, finding: Finding, sentences: list[tuple[int, int]], findings: list[Finding]
     ) -> Finding:
         """A claim whose words belong to another article: the cited one is not among the claim's best
         few in its document while a confident search finds another. Only a sentence citing one unit,
@@ -587,8 +549,7 @@ class Checker:
         lo, hi = _sentence_span(sentences, finding.span[0])
         if sum(1 for f in findings if f.ref is not None and lo <= f.span[0] < hi) > 1:
             return finding
-        spans = [(s, e) for s, e, _ in quotes] + [f.span for f in findings] + [(m.start, m.end) for m in mentions]
-        said = _mask(text, spans)[lo:hi]
+        said = masked[lo:hi]
         doc = self.corpus.documents[finding.unit.doc_id]
         copied = _copied_from(doc, said, finding.unit.ref.article)
         if copied is not None:
@@ -616,7 +577,7 @@ class Checker:
         shared_top = sum(1 for w in words if w in top.text)
         if shared_top < TOPIC_WORDS or shared_top < 2 * sum(1 for w in words if w in cited.text) + 1:
             return finding
-        best = quote_unit(doc, doc.article(articles[0], result.hits[0].entry.suffix))
+        best = quote_unit(doc, top)
         message = f"所述内容与{finding.unit.label}不符，更可能出自{best.label}（按检索，该条排第一，所引条文不在前{TOPIC_RANK}）。"
         return replace(finding, suggestion=best, defects=(*finding.defects, Defect("wrong_article", message)))
 
@@ -745,8 +706,9 @@ def _written_start(
 def _sentences(text: str, quotes: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
     """Sentence spans; a full stop inside a quote ends nothing."""
     out, start = [], 0
+    inside = {i for qs, qe, _ in quotes for i in range(qs, qe)}
     for i, ch in enumerate(text):
-        if ch in _SENTENCE_END and not any(qs <= i < qe for qs, qe, _ in quotes):
+        if ch in _SENTENCE_END and i not in inside:
             out.append((start, i + 1))
             start = i + 1
     if start < len(text):
@@ -897,7 +859,7 @@ def _values(text: str, lo: int, hi: int) -> list[Value]:
         bounded = bool(_BOUND_BEFORE.search(before) or _BOUND_AFTER.match(after))
         out.append(Value(kind, m.group(0), m.span(), value, bounded, before.strip(), after.strip()))
 
-    for m in _DATE.finditer(part):
+    for m in CN_DATE.finditer(part):
         try:
             add("date", m, date(*map(int, m.groups())))
         except ValueError:

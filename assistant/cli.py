@@ -565,8 +565,7 @@ def check(obj: _Lazy, source: str, as_json: bool, as_of: date | None) -> None:
 
 def _read_memo(source: str) -> str:
     """The memo's text; any file that cannot be read as text is the caller's problem (exit 2)."""
-    from .check import MAX_MEMO
-    from .guard import check_text
+    from .guard import check_memo
     from .loaders import decode, read_text
 
     try:
@@ -583,7 +582,7 @@ def _read_memo(source: str) -> str:
         raise RequestError(str(exc)) from None
     except OSError as exc:
         raise RequestError(f"无法读取文件 {source}：{exc.strerror or exc}") from None
-    check_text(text, MAX_MEMO, "文本", "请控制在 {limit} 字以内，或分段核对。")
+    check_memo(text)  # an unusable memo fails before any model loads
     return text
 
 

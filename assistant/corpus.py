@@ -27,7 +27,7 @@ from .structure import Document, DocumentMeta, Unit
 BRACKETS = str.maketrans({"〔": "(", "〕": ")", "【": "(", "】": ")", "[": "(", "]": ")", "［": "(", "］": ")"})
 _STEM_DATE = re.compile(r"[(（](\d{4}-\d{2}-\d{2})[)）]\s*$")
 _DECREE = re.compile(r"(国务院令第\d+号|主席令第[\d一二三四五六七八九十百]+号|[\u4e00-\u9fff]{1,8}令第\d+号)")
-_CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
+CN_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 
 
 def normalize_name(name: str) -> str:
@@ -111,8 +111,8 @@ class Corpus:
         if len(versions) == 1:
             return None
         current = self.meta(self.version_on(doc_id, day))
-        others = "、".join(f"{e.number or e.id}（{_term(e)}）" for e in versions if e.id != current.id)
-        which = f"{current.number}，{_term(current)}" if current.number else _term(current)
+        others = "、".join(f"{e.number or e.id}（{e.term()}）" for e in versions if e.id != current.id)
+        which = f"{current.number}，{current.term()}" if current.number else current.term()
         line = f"适用版本：按 {day}，适用{current.cite_title()}（{which}）；其他版本：{others}。"
         if doc_id != current.id:
             cited = self.meta(doc_id)
@@ -132,11 +132,6 @@ class Corpus:
         parsed = parse_ref(ref) if isinstance(ref, str) else ref
         doc = self.document(document or parsed.document, day)
         return doc, doc.find(parsed)
-
-
-def _term(meta: DocumentMeta) -> str:
-    start = f"{meta.effective_date} 起施行" if meta.effective_date else "施行日期未记录"
-    return start + (f"，有效期至 {meta.expiry_date}" if meta.expiry_date else "")
 
 
 def _names(meta: DocumentMeta) -> set[str]:
@@ -204,6 +199,7 @@ def _meta(entry: Entry) -> DocumentMeta:
         source="未收录（可由附加目录提供）" if entry.source.extra else "未收录",
         url=entry.url,
         cites=entry.cites,
+        rules=entry.rules,
     )
 
 
@@ -327,7 +323,7 @@ def _enrich(meta: DocumentMeta, doc: Document) -> DocumentMeta:
         decree = _DECREE.search(value)
         if decree and key in ("公布", "发布", "修订", "修正"):
             number = decree.group(1).removeprefix("中华人民共和国")
-        when = _CN_DATE.search(value)
+        when = CN_DATE.search(value)
         if when and key in ("公布", "发布") and published is None:
             published = date(*map(int, when.groups()))
         if when and key == "施行":

@@ -114,7 +114,8 @@ def _within(unit_id: str, outer: str) -> bool:
 
 
 def _edges(corpus: Corpus, router: Router, doc: Document, paragraph: Paragraph) -> list[Edge]:
-    text = unicodedata.normalize("NFKC", paragraph.text)
+    # NFKC character by character, keeping any that would change length, so offsets stay the text's
+    text = "".join(n if len(n := unicodedata.normalize("NFKC", ch)) == 1 else ch for ch in paragraph.text)
     out: list[Edge] = []
     mentions = router.mentions(text)
     used: list[tuple[int, int]] = []

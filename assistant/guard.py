@@ -18,32 +18,54 @@ from .config import explain
 from .errors import ConfigError, InvalidQuestion
 
 MAX_QUESTION = 2000
+MAX_MEMO = 20000  # a memo or draft answer handed to the checker
 # Bidirectional overrides reorder what a reader sees against what is stored: no question needs them.
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+@dataclass(frozen=True)
+class _Wording:
+    """How the messages about one kind of input name it."""
+
+    what: str  # 问题 / 文本
+    kind: str  # what it is not, when binary: 不是文本问题
+    verb: str  # 请输入要查询的内容
+    not_text: str
+    shorter: str
+    limit: int
+
+
+_QUESTION = _Wording(
+    "问题", "文本问题", "查询", "问题必须是文本。", "请控制在 {limit} 字以内，或拆成几个问题分别提问。", MAX_QUESTION
+)
+_MEMO = _Wording("文本", "文本", "核对", "要核对的内容必须是文本。", "请控制在 {limit} 字以内，或分段核对。", MAX_MEMO)
+
+
 def check_question(question: object) -> str:
     """The question, stripped; InvalidQuestion (with a message for the asker) when it is unusable."""
-    return check_text(question, MAX_QUESTION, "问题", "请控制在 {limit} 字以内，或拆成几个问题分别提问。")
+    return _check_text(question, _QUESTION)
 
 
-def check_text(text: object, limit: int, what: str, shorter: str) -> str:
-    """Any text a person hands in (a question, a memo), stripped; InvalidQuestion when unusable."""
-    kind = "文本问题" if what == "问题" else "文本"
+def check_memo(memo: object) -> str:
+    """A memo for the checker, stripped; InvalidQuestion when it is unusable (empty, binary, too long)."""
+    return _check_text(memo, _MEMO)
+
+
+def _check_text(text: object, words: _Wording) -> str:
     if isinstance(text, bytes | bytearray):
-        raise InvalidQuestion(f"输入是二进制数据，不是{kind}；请输入中文或英文文字。")
+        raise InvalidQuestion(f"输入是二进制数据，不是{words.kind}；请输入中文或英文文字。")
     if not isinstance(text, str):
-        raise InvalidQuestion(f"{what}必须是文本。" if what != "文本" else "要核对的内容必须是文本。")
+        raise InvalidQuestion(words.not_text)
     stripped = text.strip()
     if not stripped:
-        raise InvalidQuestion(f"{what}为空，请输入要{'查询' if what == '问题' else '核对'}的内容。")
-    if len(stripped) > limit:
-        raise InvalidQuestion(f"{what}过长（{len(stripped)} 字），" + shorter.format(limit=limit))
+        raise InvalidQuestion(f"{words.what}为空，请输入要{words.verb}的内容。")
+    if len(stripped) > words.limit:
+        raise InvalidQuestion(f"{words.what}过长（{len(stripped)} 字），" + words.shorter.format(limit=words.limit))
     controls = sum(
         1 for ch in stripped if (unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\t\n\r") or ch in _BIDI
     )
     if controls or "\ufffd" in stripped:
-        raise InvalidQuestion(f"输入含有控制字符或无法解码的内容（可能是二进制文件），不是{kind}；请输入文字。")
+        raise InvalidQuestion(f"输入含有控制字符或无法解码的内容（可能是二进制文件），不是{words.kind}；请输入文字。")
     return stripped
 
 

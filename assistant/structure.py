@@ -41,6 +41,7 @@ class DocumentMeta:
     bundled: bool = False
     cites: tuple[str, ...] = ()
     work: str | None = None  # the first version's id, shared by every version; None: its own id
+    rules: str | None = None  # this version's rule data file under corpus/ (the primary's: rules.toml)
 
     @property
     def work_id(self) -> str:
@@ -67,6 +68,12 @@ class DocumentMeta:
         if self.version_date and day < self.version_date:
             return f"所示为 {self.version_date} 版本文本，晚于 {day}；该日适用的文本可能不同。"
         return None
+
+    def term(self) -> str:
+        """'2024-12-01 起施行，有效期至 2026-11-30' (either part when only one is recorded; '' for none)."""
+        parts = [f"{self.effective_date} 起施行"] if self.effective_date else []
+        parts += [f"有效期至 {self.expiry_date}"] if self.expiry_date else []
+        return "，".join(parts)
 
     def cite_title(self) -> str:
         return f"《{self.title}》"
